@@ -37,6 +37,7 @@ import io
 import os
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -286,7 +287,7 @@ def _xlsx_rows(path: Path, sheet: str | None) -> tuple[list[list[Any]], str]:
 
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise RosterError(path, f"cannot open as an Excel .xlsx workbook ({exc})") from None
     try:
         if sheet is None:
