@@ -307,3 +307,101 @@ def test_demo_class(store):
     assert create_demo_class(store, n_students=20, seed=3).id == c.id  # idempotent
     assert store.counts()["students"] == 20
     assert all(np.isfinite(r.attempt.stage_scores).all() for r in res)
+
+
+def test_update_sessions_delete_and_references(tmp_path, store, two_students):
+    c, a, b = two_students
+    other = store.create_class("高一(4)班")
+    moved = store.update_student(a.id, class_=other.name, name="王 浩然", birth_year="2010")
+    assert (moved.class_name, moved.name, moved.birth_year) == ("高一(4)班", "王 浩然", 2010)
+    with pytest.raises(RecordsError, match="already exists"):
+        store.update_student(a.id, student_number=b.student_number)
+    with pytest.raises(RecordsError, match="cannot update"):
+        store.update_student(a.id, shoe_size=42)
+    s1 = store.start_session(c.id, "free_throw")
+    s2 = store.start_session(other.id)
+    assert [x.id for x in store.sessions()] == [s2.id, s1.id]
+    assert [x.id for x in store.sessions(c.id)] == [s1.id]
+    # an existing .ksr is referenced by path and checksum, not copied
+    outside = tmp_path / "elsewhere" / "x.ksr"
+    from engine.recording import save_recording
+
+    save_recording(make_recording(8), outside)
+    ref = store.add_attempt(b.id, "free_throw", recording=outside, session_id=s1.id)
+    assert ref.recording_path == outside.resolve() and ref.status == "unscored"
+    assert [x.id for x in store.attempts(session_id=s1.id)] == [ref.id]
+    outside.unlink()
+    assert "missing" in store.verify_recording(ref.id)
+    # an unscored attempt the teacher scored by hand counts in the results
+    store.override_score(ref.id, 66, "judged by eye; camera failed")
+    (r,) = store.results(c.id, movements=["free_throw"], include_missing=False)
+    assert r.attempt.id == ref.id and r.attempt.grade == "pass"
+    own = store.add_attempt(b.id, "sit_ups", recording=make_recording(5))
+    store.delete_attempt(own.id)
+    assert not own.recording_path.exists()
+    with pytest.raises(NotFoundError):
+        store.attempt(own.id)
+
+
+def test_failed_add_leaves_no_row_and_no_file(store, two_students):
+    _, a, _ = two_students
+    from engine.recording import RecordingError
+
+    bad = make_recording(5)
+    bad.timestamps[3] = bad.timestamps[2]  # not strictly increasing
+    with pytest.raises(RecordingError):
+        store.add_attempt(a.id, "sit_ups", recording=bad)
+    with pytest.raises(RecordsError, match="not found"):
+        store.add_attempt(a.id, "sit_ups", recording="/no/such/file.ksr")
+    assert store.attempts() == []
+    assert not store.recordings_dir.exists() or not any(store.recordings_dir.rglob("*.ksr"))
+
+
+def test_busy_database_is_a_clear_error(tmp_path, two_students):
+    path = tmp_path / "db.sqlite3"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+    try:
+        with Store.open(path) as s:
+            s._con.execute("PRAGMA busy_timeout = 100")
+            with pytest.raises(RecordsError, match="busy"):
+                s.create_class("X")
+            assert [c.name for c in s.classes()] == ["高一(3)班"]  # reading still works
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def test_store_shared_between_threads(store, two_students):
+    import threading
+
+    _, a, b = two_students
+    errors = []
+
+    def work(sid):
+        try:
+            for i in range(25):
+                store.add_attempt(sid, "sit_ups", score=make_result(50 + i))
+                store.results(None)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(sid,)) for sid in (a.id, b.id, a.id)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(store.attempts()) == 75
+
+
+@pytest.mark.parametrize(
+    "action",
+    ["import-roster", "export-grades", "list", "recover", "backup", "delete-student", "demo"],
+)
+def test_records_actions_have_help(action, capsys):
+    from engine.cli import build_parser
+
+    with pytest.raises(SystemExit) as exc:
+        build_parser().parse_args(["records", action, "--help"])
+    assert exc.value.code == 0
+    assert f"usage: kinescore-engine records {action}" in capsys.readouterr().out

@@ -107,7 +107,7 @@ def _v1(con: sqlite3.Connection) -> None:
         );
         CREATE INDEX attempts_student ON attempts(student_id, movement, started_at);
         CREATE INDEX attempts_time ON attempts(started_at);
-        CREATE INDEX attempts_status ON attempts(status) WHERE status != 'scored';
+        CREATE INDEX attempts_in_progress ON attempts(started_at) WHERE status = 'in_progress';
         """
     )
     con.executemany(

@@ -176,6 +176,8 @@ _ATTEMPT_COLS = (
     "stage_scores, feedback, override_score, override_note, override_at, repetitions"
 )
 
+_ATTEMPT_COLS_A = ", ".join("a." + c.strip() for c in _ATTEMPT_COLS.split(","))
+
 
 def _ts(dt: datetime | None = None) -> str:
     """UTC, fixed-width ISO text (naive datetimes are local time)."""
@@ -337,7 +339,13 @@ class Store:
         with self._lock:
             if self._con is None:
                 raise RecordsError(f"{self.path}: the store is closed")
-            self._con.execute("BEGIN IMMEDIATE")
+            try:
+                self._con.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise RecordsError(
+                    f"{self.path}: the database is busy ({exc}); another program is writing to "
+                    "it -- try again in a moment"
+                ) from exc
             try:
                 yield self._con
                 self._con.execute("COMMIT")
@@ -744,7 +752,7 @@ class Store:
         if status is not None:
             where.append("a.status = ?")
             params.append(status)
-        cols = ", ".join("a." + c.strip() for c in _ATTEMPT_COLS.split(","))
+        cols = _ATTEMPT_COLS_A
         sql = f"SELECT {cols} FROM attempts a" + (" WHERE " + " AND ".join(where) if where else "")
         rows = self._q(sql + " ORDER BY a.started_at DESC, a.id DESC", params)
         return [self._attempt_from_row(r) for r in rows]
@@ -785,35 +793,37 @@ class Store:
         :meth:`begin_attempt`, which journals the frames."""
         student = self.student(student_id)
         _check_movement(movement)
+        cols = self._score_cols(score)
         started = _ts(started_at)
-        with self._tx() as con:
-            aid = con.execute(
-                "INSERT INTO attempts(student_id, movement, session_id, status, started_at, "
-                "device) VALUES (?, ?, ?, 'unscored', ?, ?)",
-                (student_id, movement, session_id, started, device),
-            ).lastrowid
+        saved: Path | None = None
         try:
-            cols = self._score_cols(score)
-            if recording is not None:
-                if isinstance(recording, Recording):
-                    path = save_recording(recording, self._recording_target(student, movement, aid, started_at))
-                else:
-                    path = Path(recording)
-                    if not path.is_file():
-                        raise RecordsError(f"{path}: recording file not found")
-                cols["recording_path"] = self._relative(path)
-                cols["recording_sha256"] = sha256_file(path)
-            if repetitions is not None:
-                cols["repetitions"] = int(repetitions)
-            cols["finished_at"] = started
+            # one transaction: the row, the recording file named after the row's id, the score
             with self._tx() as con:
-                con.execute(
-                    f"UPDATE attempts SET {', '.join(f'{k} = ?' for k in cols)} WHERE id = ?",
-                    (*cols.values(), aid),
-                )
+                aid = con.execute(
+                    "INSERT INTO attempts(student_id, movement, session_id, status, started_at, "
+                    "finished_at, device) VALUES (?, ?, ?, 'unscored', ?, ?, ?)",
+                    (student_id, movement, session_id, started, started, device),
+                ).lastrowid
+                if recording is not None:
+                    if isinstance(recording, Recording):
+                        target = self._recording_target(student, movement, aid, started_at)
+                        path = saved = save_recording(recording, target)
+                    else:
+                        path = Path(recording)
+                        if not path.is_file():
+                            raise RecordsError(f"{path}: recording file not found")
+                    cols["recording_path"] = self._relative(path)
+                    cols["recording_sha256"] = sha256_file(path)
+                if repetitions is not None:
+                    cols["repetitions"] = int(repetitions)
+                if cols:
+                    con.execute(
+                        f"UPDATE attempts SET {', '.join(f'{k} = ?' for k in cols)} WHERE id = ?",
+                        (*cols.values(), aid),
+                    )
         except BaseException:
-            with self._tx() as con:
-                con.execute("DELETE FROM attempts WHERE id = ?", (aid,))
+            if saved is not None:
+                saved.unlink(missing_ok=True)
             raise
         return self.attempt(aid)
 
@@ -978,7 +988,11 @@ class Store:
         process). Attempts being recorded right now -- by this store or another process --
         are not listed (their journals are locked)."""
         out = []
-        for a in self.attempts(status="in_progress"):
+        cols = _ATTEMPT_COLS_A
+        rows = self._q(  # literal, so that the partial index attempts_in_progress is used
+            f"SELECT {cols} FROM attempts a WHERE a.status = 'in_progress' ORDER BY a.started_at"
+        )
+        for a in map(self._attempt_from_row, rows):
             if a.id in self._active:
                 continue
             jp = self._journal_path_of(a.id)
@@ -1080,7 +1094,7 @@ class Store:
             movements = [_check_movement(m) for m in movements]
             where.append(f"a.movement IN ({', '.join('?' * len(movements))})")
             params += movements
-        cols = ", ".join("a." + c.strip() for c in _ATTEMPT_COLS.split(","))
+        cols = _ATTEMPT_COLS_A
         sql = f"""
             SELECT * FROM (
                 SELECT {cols},
