@@ -41,6 +41,13 @@ def timed(label: str, results: list[tuple[str, float, str]], note: str = ""):
     print(f"{label:<58} {dt:8.3f} s  {note}", flush=True)
 
 
+def _per_item(res: list[tuple[str, float, str]], n: int, scale: float, unit: str) -> None:
+    """Annotate the last figure with its cost per item."""
+    label, dt, _ = res[-1]
+    res[-1] = (label, dt, f"{dt / n * scale:.2f} {unit}")
+    print(f"{'':<58} {'':>8}    = {res[-1][2]}")
+
+
 def _roster(n: int, folder: Path) -> tuple[Path, Path]:
     import openpyxl
 
@@ -105,11 +112,10 @@ def run(n_students: int, n_attempts: int, folder: Path) -> list[tuple[str, float
     with timed(f"insert {len(rows)} scored attempts (one transaction)", res):
         store.add_attempts_bulk(rows)
     n_single = 200
-    with timed(f"insert {n_single} attempts one by one (1 transaction each)", res) as _:
+    with timed(f"insert {n_single} attempts one by one (1 transaction each)", res):
         for i in range(n_single):
             store.add_attempt(students[i].id, "sit_ups", score=_result(rng, grading), started_at=t0)
-    res[-1] = (res[-1][0], res[-1][1], f"{res[-1][1] / n_single * 1000:.2f} ms per attempt")
-    print(f"{'':<58} {'':>8}    = {res[-1][2]}")
+    _per_item(res, n_single, 1e3, "ms per attempt")
 
     cls = students[0].class_name
     with timed(f"results of one class ({CLASS_SIZE} students x 4, latest)", res):
@@ -143,8 +149,7 @@ def run(n_students: int, n_attempts: int, folder: Path) -> list[tuple[str, float
         rec = store.begin_attempt(st.id, "sit_ups", flush_interval=1.0)
         for k in range(frames):
             rec.append(joints[k], conf[k], k / 30.0)
-    res[-1] = (res[-1][0], res[-1][1], f"{res[-1][1] / frames * 1e6:.0f} us per frame")
-    print(f"{'':<58} {'':>8}    = {res[-1][2]}")
+    _per_item(res, frames, 1e6, "us per frame")
     with timed("finish it: save .ksr + checksum + score (one transaction)", res):
         rec.finish(score=_result(rng, grading))
     n_sync = 300
@@ -152,8 +157,7 @@ def run(n_students: int, n_attempts: int, folder: Path) -> list[tuple[str, float
         rec = store.begin_attempt(st.id, "sit_ups", flush_interval=0.0)
         for k in range(n_sync):
             rec.append(joints[k], conf[k], k / 30.0)
-    res[-1] = (res[-1][0], res[-1][1], f"{res[-1][1] / n_sync * 1e3:.2f} ms per flush")
-    print(f"{'':<58} {'':>8}    = {res[-1][2]}")
+    _per_item(res, n_sync, 1e3, "ms per flush")
     rec.abort()
     size = sum(p.stat().st_size for p in folder.glob("school.sqlite3*")) / 2**20
     res.append(("database size (MiB)", size, ""))

@@ -1095,18 +1095,20 @@ class Store:
             where.append(f"a.movement IN ({', '.join('?' * len(movements))})")
             params += movements
         cols = _ATTEMPT_COLS_A
+        # rank on narrow rows first, then fetch the full rows of the winners only
         sql = f"""
-            SELECT * FROM (
-                SELECT {cols},
+            WITH ranked AS (
+                SELECT a.id,
                     ROW_NUMBER() OVER (PARTITION BY a.student_id, a.movement ORDER BY {order}) AS rn,
                     COUNT(*) OVER (PARTITION BY a.student_id, a.movement) AS n
                 FROM attempts a JOIN students s ON s.id = a.student_id
                 WHERE {" AND ".join(where)}
-            ) WHERE rn = 1
+            )
+            SELECT {cols}, r.n FROM ranked r JOIN attempts a ON a.id = r.id WHERE r.rn = 1
         """
         chosen: dict[tuple[int, str], tuple[Attempt, int]] = {}
         for r in self._q(sql, params):
-            a = self._attempt_from_row(r[:-2])
+            a = self._attempt_from_row(r[:-1])
             chosen[(a.student_id, a.movement)] = (a, r[-1])
         if movements is None:
             present = {m for _, m in chosen}
