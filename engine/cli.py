@@ -16,6 +16,9 @@ from engine import __version__
 #: subcommand -> "module:function" that adds its parser (and sets ``func``).
 COMMANDS: dict[str, str] = {
     "inspect": "engine.commands:add_inspect",
+    "train": "engine.train:add_train",
+    "eval": "engine.evaluate:add_eval",
+    "cv": "engine.evaluate:add_cv",
 }
 
 

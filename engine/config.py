@@ -40,8 +40,8 @@ class ModelConfig:
     stage_hidden: int = 64  # width of the stage detection TCN
     num_stages: int = 4  # P
     num_grades: int = 5  # G
-    num_movements: int = 0  # movement embedding (0 = none)
-    num_faults: int = 0  # auxiliary multi-label fault head (0 = off)
+    num_movements: int = 0  # movement embedding (0 = none, -1 = one per movement in the data)
+    num_faults: int = 0  # auxiliary multi-label fault head (0 = off, -1 = faults in the data)
     dropout: float = 0.5
     stage_temperature: float = 0.5  # softness of the stage edges, in backbone frames
     # ablation switches (section 6.3)
@@ -123,7 +123,8 @@ class DataConfig:
     path: str = ""
     window: int = 90  # frames fed to the network
     fps: float = 30.0  # frames are resampled to this rate before windowing
-    test_windows: int = 8  # windows averaged per sequence at test time
+    window_rule: str = "resample"  # resample: whole attempt -> window; crop: windows at fps
+    test_windows: int = 8  # crop rule: windows averaged per sequence at test time
     movements: tuple[str, ...] = ()  # fixed movement order (embedding index); () = from the data
     augment: AugmentConfig = field(default_factory=AugmentConfig)
 
@@ -241,7 +242,8 @@ def validate(cfg: ExperimentConfig, where: str = "config") -> ExperimentConfig:
     need(len(m.tms_branches) >= 1, "model.tms_branches", "needs at least one branch")
     need(m.num_stages >= 1, "model.num_stages", "must be >= 1")
     need(m.num_grades >= 2, "model.num_grades", "must be >= 2")
-    need(m.num_movements >= 0 and m.num_faults >= 0, "model.num_movements/num_faults", "must be >= 0")
+    need(m.num_movements >= -1 and m.num_faults >= -1, "model.num_movements/num_faults",
+         "must be >= 0 (or -1: from the training data)")
     need(0.0 <= m.dropout < 1.0, "model.dropout", "must be in [0, 1)")
     need(m.stage_temperature > 0, "model.stage_temperature", "must be > 0")
     for name in ("attention_dim", "local_dim", "joint_dim", "stage_hidden"):
@@ -262,6 +264,7 @@ def validate(cfg: ExperimentConfig, where: str = "config") -> ExperimentConfig:
     need(d.window >= 8, "data.window", "must be >= 8 frames")
     need(d.fps > 0, "data.fps", "must be > 0")
     need(d.test_windows >= 1, "data.test_windows", "must be >= 1")
+    need(d.window_rule in ("resample", "crop"), "data.window_rule", "must be resample or crop")
     need(d.dataset in ("kimore", "uiprmd", "simulator", "npz"), "data.dataset",
          "must be one of kimore, uiprmd, simulator, npz")
     need(0 <= d.augment.p <= 1, "data.augment.p", "must be in [0, 1]")

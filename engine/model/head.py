@@ -62,6 +62,12 @@ class StageDetector(nn.Module):
         return torch.stack([starts, ends], dim=-1), member
 
 
+#: Output scale of the final linear layers: ``y = SCORE_SCALE · (w·f) + b`` is the same linear
+#: map as eq. 14/17 with ``w`` reparametrized, so that a 0-100 score is reached with weights of
+#: the size the optimizer's steps suit (an optimization detail, not a change of the model).
+SCORE_SCALE = 10.0
+
+
 class StageScorer(nn.Module):
     """Eqs. 13-14: stage pooling of ``Z`` over the soft stage, one linear regressor per stage."""
 
@@ -74,7 +80,7 @@ class StageScorer(nn.Module):
     def forward(self, zt: torch.Tensor, member: torch.Tensor) -> torch.Tensor:
         pooled = torch.matmul(member, zt.transpose(1, 2))  # (N, P, C)
         pooled = pooled / member.sum(dim=-1, keepdim=True).clamp_min(1e-6)
-        return (self.dropout(pooled) * self.weight).sum(dim=-1) + self.bias  # (N, P)
+        return SCORE_SCALE * (self.dropout(pooled) * self.weight).sum(dim=-1) + self.bias  # (N, P)
 
 
 class GlobalLocalEncoder(nn.Module):
@@ -150,7 +156,9 @@ class ScoringHead(nn.Module):
         if self.movement_embed is not None and movement is not None:
             f_joint = f_joint + self.movement_embed(movement)
         h = self.dropout(f_joint)
-        raw = self.score_fc(h).squeeze(-1)
+        raw = self.score_fc(h).squeeze(-1) * SCORE_SCALE
+        if self.score_fc.bias is not None:  # keep the bias itself on the 0-100 scale
+            raw = raw - (SCORE_SCALE - 1.0) * self.score_fc.bias
         if self.bias_fc is not None:
             raw = raw + 10.0 * torch.tanh(self.bias_fc(h).squeeze(-1))  # eq. 16
         zt = z.mean(dim=-1)  # (N, C, T')
