@@ -18,6 +18,9 @@ COMMANDS: dict[str, str] = {
     "inspect": "engine.commands:add_inspect",
     "bench-preprocess": "engine.bench_preprocess:add_parser",
     "records": "engine.records.cli:add_records",
+    "train": "engine.train:add_train",
+    "eval": "engine.evaluate:add_eval",
+    "cv": "engine.evaluate:add_cv",
 }
 
 
