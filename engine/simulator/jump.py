@@ -150,11 +150,13 @@ def build(student: Student, faults: dict[str, float], rng: np.random.Generator) 
     rates[0] = -cross(w, e_dir) / cross(jac[:, 0], e_dir)
     v_now = np.linalg.norm(jac @ rates)
     rates *= np.clip(v_take / max(v_now, 1e-6), 0.5, 2.2)
-    # keep each quintic from swinging far back before it drives forward: |T v| <= 2.5 |delta|
-    # (or 60 degrees for a small delta)
+    # keep each quintic from swinging far back before it drives forward: |T v| <= 3 |delta|
+    # (or 60 degrees for a small delta) for the leg; the heel rise must never go below 0, which
+    # a quintic from rest guarantees for |T v| <= 2.5 |delta|
     seg = np.array([t_drive, t_drive, 0.65 * t_drive])
     delta = x0 - np.array([ks[-1], kk[-1], 0.0])
-    lim = np.maximum(3.0 * np.abs(delta), 60.0) / seg
+    lim = np.maximum(3.0 * np.abs(delta), [60.0, 60.0, 0.0]) / seg
+    lim[2] = 2.4 * abs(delta[2]) / seg[2]
     rates = np.clip(rates, -lim, lim)
     kap_tr = Track(kt + [t_to], kk + [k_to], [np.nan] * len(kt) + [rates[1]])
     sig_tr = Track(kt + [t_to], ks + [s_to], [np.nan] * len(kt) + [rates[0]])

@@ -95,6 +95,8 @@ def times_to_bounds(stage_times: np.ndarray, frame_times: np.ndarray) -> np.ndar
     starts = np.searchsorted(frame_times, stage_times[:, 0] - 1e-9, side="left").astype(np.int64)
     starts[0] = 0
     end = int(np.searchsorted(frame_times, stage_times[3, 1] - 1e-9, side="left"))
+    if stage_times[3, 1] >= frame_times[-1] - 1e-9:  # the last stage runs to the end
+        end = n
     for p in range(1, 4):
         starts[p] = max(starts[p], starts[p - 1] + 1)
     starts = np.minimum(starts, n - 4 + np.arange(4))
