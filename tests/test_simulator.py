@@ -101,12 +101,16 @@ def test_feet_stay_where_the_jump_lands(attempts):
 
 
 def test_jump_flight_is_a_ballistic_parabola(attempts):
+    tested = 0
     for seed in SEEDS:
         a = attempts["standing_long_jump", seed]
         s, e = a.stage_bounds[2]
         t = a.times[s:e]
         com = center_of_mass(a.world_joints[s:e])
-        assert len(t) >= 3, seed
+        assert len(t) >= 3, seed  # even the worst jump flies 0.1 s
+        if len(t) < 6:
+            continue
+        tested += 1
         for axis in range(3):
             coef = np.polyfit(t, com[:, axis], 2)
             resid = com[:, axis] - np.polyval(coef, t)
@@ -115,6 +119,7 @@ def test_jump_flight_is_a_ballistic_parabola(attempts):
                 assert coef[0] == pytest.approx(-G / 2, rel=1e-3)
             else:
                 assert abs(coef[0]) < 1e-3  # horizontal velocity is constant
+    assert tested >= 4
 
 
 def test_jump_facts_are_plausible(attempts):
