@@ -414,8 +414,8 @@ class SkeletonSource(abc.ABC):
             if self._state is SourceState.CLOSED:
                 self.open()
             self._reset_counters()
-            self._on_start()
             self._stop_event.clear()
+            self._on_start()
             self._state = SourceState.RUNNING
             self._thread = threading.Thread(
                 target=self._run, name=f"kinescore-capture-{self.kind or 'source'}", daemon=True
@@ -526,7 +526,7 @@ class SkeletonSource(abc.ABC):
 
     def remove_listener(self, fn: Listener) -> None:
         with self._cond:
-            self._listeners = [f for f in self._listeners if f is not fn]
+            self._listeners = [f for f in self._listeners if f != fn]
 
     # ------------------------------------------------------------------ capture thread
     def _reset_counters(self) -> None:

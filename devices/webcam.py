@@ -158,15 +158,18 @@ class WebcamSource(SkeletonSource):
     # ------------------------------------------------------------------ properties
     @property
     def calibration(self) -> dict[str, Any] | None:
+        """Pinhole intrinsics in the layout ``engine.preprocess.fusion.CameraModel`` reads."""
         if self._size is None:
             return None
         k = self._intrinsics()
         return {
-            "model": "pinhole" if self._camera_matrix is not None else "pinhole_assumed_fov",
-            "camera_matrix": k.tolist(),
+            "camera": "webcam",
+            "fx": float(k[0, 0]), "fy": float(k[1, 1]), "cx": float(k[0, 2]), "cy": float(k[1, 2]),
             "image_size": list(self._size),
-            "horizontal_fov_deg": None if self._camera_matrix is not None else self.horizontal_fov_deg,
-        }
+            "assumed_horizontal_fov_deg": (
+                None if self._camera_matrix is not None else self.horizontal_fov_deg
+            ),
+        }  # fmt: skip
 
     def metadata(self) -> dict[str, Any]:
         md = super().metadata()
