@@ -24,6 +24,10 @@ Threading
     * :meth:`SkeletonSource.add_listener` registers a callback run on the capture thread for
       every frame (the attempt recorder uses it so that a slow GUI never costs a recorded frame).
 
+    Files and recordings played "as fast as possible" run in *pull mode* (:attr:`pull`): the
+    capture thread hands on a frame only after :meth:`read` took the previous one, so a batch
+    consumer gets every frame at the pace it can take them.
+
 Dropped frames
     :attr:`SkeletonSource.dropped_frames` counts frames the device produced that no consumer got:
     frames replaced in the read slot before a reader took them (counted once :meth:`read` has
@@ -242,6 +246,10 @@ class SkeletonSource(abc.ABC):
     poll_interval: float = 0.1
     #: How long :meth:`stop` waits for the capture thread.
     stop_timeout: float = 3.0
+    #: Pull mode, for files played as fast as possible: a frame is handed on only after
+    #: :meth:`read` took the previous one, so a batch consumer gets every frame (and nothing
+    #: is dropped). Consume such a source with :meth:`read` / :meth:`frames`.
+    pull: bool = False
 
     def __init__(self, name: str, *, serial: str = "", nominal_fps: float = 30.0):
         self._name = name
@@ -498,6 +506,7 @@ class SkeletonSource(abc.ABC):
                     return None
                 self._cond.wait(remaining if remaining is not None else 0.5)
             frame, self._slot = self._slot, None
+            self._cond.notify_all()  # a pull-mode producer waits for the slot to empty
             return frame
 
     def frames(self, timeout: float = 5.0) -> Iterator[Frame]:
@@ -553,8 +562,12 @@ class SkeletonSource(abc.ABC):
         self._last_timestamp = frame.timestamp
         if not frame.source:
             frame = replace(frame, source=self.name)
-        now = clock()
         with self._cond:
+            while self.pull and self._slot is not None and not self._stop_event.is_set():
+                self._cond.wait(0.1)
+            if self.pull and self._stop_event.is_set():
+                return
+            now = clock()
             self._latest = frame
             if self._slot is not None and self._reader_active:
                 self._dropped += 1

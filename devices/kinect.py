@@ -554,6 +554,7 @@ class KinectPlaybackSource(_K4ASource):
         self.path = Path(os.path.expanduser(str(path)))
         super().__init__(f"Kinect recording {self.path.name}", **kwargs)
         self.speed = _parse_speed(speed)
+        self.pull = self.speed is None
         self.loop = loop
         self._playback = None
         self._next_imu = None

@@ -76,6 +76,7 @@ class ReplaySource(SkeletonSource):
             name = f"Replay {self.path.name}"
         super().__init__(name)
         self.speed = _parse_speed(speed)
+        self.pull = self.speed is None
         self.loop = loop
         self._ctl = threading.Condition()
         self._paused = start_paused

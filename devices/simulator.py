@@ -123,6 +123,7 @@ class SimulatorSource(SkeletonSource):
         self.movement = movement
         self.seed = seed
         self.speed = _parse_speed(speed)
+        self.pull = self.speed is None
         self.attempts = attempts
         self.gap_seconds = gap_seconds
         self.noise_m = noise_m
@@ -135,6 +136,7 @@ class SimulatorSource(SkeletonSource):
         self._queue: list[tuple[np.ndarray, dict[str, Any] | None]] = []  # (joints, labels)
         self._info_lock = threading.Lock()
         self._current_labels: dict[str, Any] | None = None
+        self._last_labels: dict[str, Any] | None = None  # survives the pause after an attempt
         self._anchor = 0.0
         self._n = 0  # frames emitted since start
 
@@ -158,10 +160,13 @@ class SimulatorSource(SkeletonSource):
         return self._attempt_no
 
     def metadata(self) -> dict[str, Any]:
+        """Adds ``simulator``: the labels of the latest attempt played (also during the pause
+        after it, so a recording stopped then still gets them)."""
         md = super().metadata()
-        labels = self.current_attempt
+        with self._info_lock:
+            labels = self._last_labels
         if labels is not None:
-            md["simulator"] = labels
+            md["simulator"] = dict(labels)
         return md
 
     # ------------------------------------------------------------------ backend
@@ -210,6 +215,8 @@ class SimulatorSource(SkeletonSource):
         joints, labels = self._queue.pop(0)
         with self._info_lock:
             self._current_labels = labels
+            if labels is not None:
+                self._last_labels = labels
         j = joints + self.camera_offset
         conf = np.ones(NUM_JOINTS, np.float32)
         if self.noise_m > 0:

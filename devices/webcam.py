@@ -111,6 +111,7 @@ class WebcamSource(SkeletonSource):
         self.estimator: PoseEstimator | None = None
         self.realtime = bool(realtime) or self.target_kind != "file"
         self.threaded = self.realtime if threaded is None else bool(threaded)
+        self.pull = not self.realtime  # a file as fast as possible: every frame, on demand
         self.loop = loop
         self._mode = (width, height, fps)
         self.include_image = include_image
