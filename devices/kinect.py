@@ -81,6 +81,11 @@ for _name, _mm in {
 }.items():  # fmt: skip
     SURFACE_TO_CENTER_MM[JOINT_INDEX[_name]] = _mm
 
+#: Colour image size (width, height) of each resolution.
+COLOR_SIZES = {
+    "720p": (1280, 720), "1080p": (1920, 1080), "1440p": (2560, 1440), "1536p": (2048, 1536),
+    "2160p": (3840, 2160), "3072p": (4096, 3072),
+}  # fmt: skip
 COLOR_RESOLUTIONS = {
     "720p": "RES_720P", "1080p": "RES_1080P", "1440p": "RES_1440P", "1536p": "RES_1536P",
     "2160p": "RES_2160P", "3072p": "RES_3072P",
@@ -135,14 +140,21 @@ def sample_depth(
     patch = depth_mm[np.clip(vv, 0, h - 1), np.clip(uu, 0, w - 1)].astype(np.float64)
     valid = inside & (patch >= min_mm) & (patch <= max_mm)
     frac = valid.reshape(k, -1).mean(axis=1)
-    vals = np.where(valid, patch, np.nan).reshape(k, -1)
+    # sorted valid values first (invalid ones pushed to the end as +inf), per keypoint
+    vals = np.sort(np.where(valid, patch, np.inf).reshape(k, -1), axis=1)
+    n = valid.reshape(k, -1).sum(axis=1)
     depth = np.full(k, np.nan)
-    has = frac > 0
+    has = n > 0
     if has.any():
-        v_has = vals[has]
-        q20 = np.nanpercentile(v_has, 20, axis=1)
-        fg = np.where(v_has <= q20[:, None] + fg_band_mm, v_has, np.nan)
-        depth[has] = np.nanmedian(fg, axis=1)
+        rows = np.nonzero(has)[0]
+        # 20th percentile (linear interpolation between order statistics, like numpy's)
+        pos = 0.2 * (n[has] - 1)
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.minimum(lo + 1, n[has] - 1)
+        q20 = vals[rows, lo] + (pos - lo) * (vals[rows, hi] - vals[rows, lo])
+        # the near cluster is a prefix of the sorted values: its median
+        m = (vals[has] <= (q20 + fg_band_mm)[:, None]).sum(axis=1)
+        depth[has] = 0.5 * (vals[rows, (m - 1) // 2] + vals[rows, m // 2])
     return depth, frac
 
 
@@ -288,8 +300,9 @@ class _K4ASource(SkeletonSource):
         self._calib_info = {key: (float(v) if isinstance(v, np.floating) else v)
                             for key, v in info.items()}  # fmt: skip
 
-    def _make_estimator(self) -> None:
+    def _make_estimator(self, size: tuple[int, int] = (1280, 720)) -> None:
         self.estimator = create_pose_estimator(self._estimator_spec, **self._estimator_options)
+        self.estimator.warm_up(*size)
 
     def _close_estimator(self) -> None:
         if self.estimator is not None and self.estimator is not self._estimator_spec:
@@ -481,7 +494,7 @@ class KinectSource(_K4ASource):
                 device.calibration,
                 {"color_resolution": self.color_resolution, "depth_mode": self.depth_mode},
             )
-            self._make_estimator()
+            self._make_estimator(COLOR_SIZES[self.color_resolution])
         except BaseException:
             self._close()
             raise
@@ -610,7 +623,7 @@ class KinectPlaybackSource(_K4ASource):
                 },
             )
             self._imu_done = not conf.get("imu_track_enabled", False)
-            self._make_estimator()
+            self._make_estimator(COLOR_SIZES.get(self._calib_info["color_resolution"], (1280, 720)))
         except BaseException:
             self._close()
             raise

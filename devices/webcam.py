@@ -223,6 +223,7 @@ class WebcamSource(SkeletonSource):
             h = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT) or 0)
             self._size = (w, h) if w > 0 and h > 0 else None
             self.estimator = create_pose_estimator(self._estimator_spec, **self._estimator_options)
+            self.estimator.warm_up(*(self._size or (640, 480)))
         except BaseException:
             cap.release()
             raise

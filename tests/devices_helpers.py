@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from devices.benchmark import astronaut_video  # noqa: F401 - re-exported for the tests
 from devices.pose import PoseEstimator, PoseResult
 from engine.recording import Recording, RecordingMeta, save_recording
 from engine.skeleton import NUM_JOINTS, canonical_to_opencv_camera
@@ -145,30 +146,6 @@ class WorldEstimator(PoseEstimator):
 
 def canonical_from_cv_mm(p_mm: np.ndarray) -> np.ndarray:
     return canonical_to_opencv_camera(np.asarray(p_mm, np.float32) / 1000.0)
-
-
-def astronaut_video(path: Path, frames: int = 12, size=(640, 480), fps: float = 30.0,
-                    shift_px: int = 4) -> Path:  # fmt: skip
-    """An MP4 of scikit-image's astronaut photograph panning right by ``shift_px`` a frame."""
-    import cv2
-    from skimage import data
-
-    img = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
-    w, h = size
-    canvas_h = h
-    scale = canvas_h / img.shape[0]
-    person = cv2.resize(img, (round(img.shape[1] * scale), canvas_h))
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
-    if not writer.isOpened():
-        raise RuntimeError("OpenCV cannot write MP4 here")
-    for i in range(frames):
-        frame = np.full((h, w, 3), 90, np.uint8)
-        x = 20 + i * shift_px
-        pw = min(person.shape[1], w - x)
-        frame[:, x : x + pw] = person[:, :pw]
-        writer.write(frame)
-    writer.release()
-    return path
 
 
 def synthetic_recording(frames: int = 45, fps: float = 30.0, imu: bool = True,

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from devices.benchmark import render_depth
 from devices.kinect import SURFACE_TO_CENTER_MM
-from engine.skeleton import NUM_JOINTS
 
 
 class K4AException(Exception):
@@ -139,36 +139,21 @@ class World:
     def cy(self) -> float:
         return (self.height - 1) / 2
 
-    def project(self, p: np.ndarray) -> np.ndarray:
-        return np.stack(
-            [self.fx * p[:, 0] / p[:, 2] + self.cx, self.fy * p[:, 1] / p[:, 2] + self.cy], -1
-        )
-
     def render(self, frame_no: int) -> PyK4ACapture:
         t = frame_no / self.fps
         truth = self.person(t) if self.person is not None else None
         color = np.zeros((self.height, self.width, 4), np.uint8)
         color[..., 3] = 255
-        depth = np.full((self.height, self.width), 4000, np.uint16)  # the wall behind
         if truth is not None:
-            kp = self.project(truth)
-            yy, xx = np.mgrid[-self.disk_px : self.disk_px + 1, -self.disk_px : self.disk_px + 1]
-            disk = xx**2 + yy**2 <= self.disk_px**2
-            for j in range(NUM_JOINTS):
-                u, v = int(round(kp[j, 0])), int(round(kp[j, 1]))
-                surface = truth[j, 2] - SURFACE_TO_CENTER_MM[j]
-                y0, x0 = v - self.disk_px, u - self.disk_px
-                ys = slice(max(y0, 0), min(v + self.disk_px + 1, self.height))
-                xs = slice(max(x0, 0), min(u + self.disk_px + 1, self.width))
-                if ys.start >= ys.stop or xs.start >= xs.stop:
-                    continue
-                d = disk[ys.start - y0 : ys.stop - y0, xs.start - x0 : xs.stop - x0]
-                region = depth[ys, xs]
-                value = 0 if j in self.holes else int(round(surface))
-                region[d] = np.minimum(region[d], value) if value else 0
-                color[ys, xs, :3][d] = 200
-            self.last_keypoints = kp.astype(np.float32)
+            k = np.array([[self.fx, 0, self.cx], [0, self.fy, self.cy], [0, 0, 1]])
+            depth, kp = render_depth(
+                truth, k, (self.width, self.height), surface_offset_mm=SURFACE_TO_CENTER_MM,
+                radius_px=self.disk_px, holes=self.holes,
+            )  # fmt: skip
+            color[depth < 4000, :3] = 200
+            self.last_keypoints = kp
         else:
+            depth = np.full((self.height, self.width), 4000, np.uint16)
             self.last_keypoints = None
         self.last_truth = truth
         us = int(round(frame_no * 1e6 / self.fps)) + 1_000_000

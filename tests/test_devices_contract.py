@@ -53,7 +53,7 @@ def make_source(request, tmp_path, monkeypatch):
             src = create_source("webcam:0", capture_factory=FakeCamera.factory(fps=60.0),
                                 estimator=MarkerEstimator())  # fmt: skip
         elif backend == "video":
-            path = astronaut_video(tmp_path / "clip.mp4", frames=40, size=(320, 240))
+            path = astronaut_video(tmp_path / "clip.mp4", frames=40, size=(320, 240), shift_px=2)
             src = create_source(f"video:{path}", realtime=True, loop=True,
                                 estimator=MarkerEstimator())  # fmt: skip
         elif backend == "replay":

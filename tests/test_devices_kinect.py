@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from devices import AttemptRecorder, DeviceError, ErrorCode, SourceState, list_devices, open_source
+from devices.benchmark import synthetic_k4a_calibration_json
 from devices.kinect import (
     SURFACE_TO_CENTER_MM,
     import_pyk4a,
@@ -51,6 +52,25 @@ def test_sample_depth_median_rejects_invalid_and_background():
     assert d[2] == 4000 and frac[2] == 1.0
     assert np.isnan(d[3]) and frac[3] == 0  # off the image
     assert np.isnan(d[4]) and frac[4] == 0
+
+
+def test_sample_depth_matches_a_reference_implementation():
+    rng = np.random.default_rng(1)
+    depth = rng.integers(1500, 2600, (60, 60)).astype(np.uint16)
+    depth[rng.random(depth.shape) < 0.3] = 0
+    depth[:, 40:] = rng.integers(3000, 5000, (60, 20))  # a far wall
+    kp = rng.uniform(2, 58, (40, 2))
+    d, frac = sample_depth(depth, kp, window=7)
+    for (u, v), got, f in zip(kp, d, frac):
+        u, v = int(round(u)), int(round(v))
+        patch = depth[max(v - 3, 0) : v + 4, max(u - 3, 0) : u + 4].astype(float)
+        vals = patch[(patch >= 250) & (patch <= 9000)]
+        assert f == pytest.approx(len(vals) / 49)
+        if len(vals) == 0:
+            assert np.isnan(got)
+            continue
+        fg = vals[vals <= np.percentile(vals, 20) + 150]
+        assert got == pytest.approx(np.median(fg))
 
 
 def test_sample_depth_out_of_range_is_invalid():
@@ -246,47 +266,6 @@ def test_playback_errors(world, tmp_path):
 
 
 # --------------------------------------------------------------------------- real pyk4a
-def _synthetic_calibration_json(fx_n=0.49, fy_n=0.65) -> str:
-    """A raw Azure Kinect calibration (the SDK's JSON layout) of an ideal device: no lens
-    distortion, colour camera 32 mm beside the depth camera. Values are made up."""
-
-    def cam(purpose, loc, w, h, fx, fy, t, radius):
-        return {
-            "Intrinsics": {"ModelParameterCount": 14,
-                           "ModelParameters": [0.5, 0.5, fx, fy] + [0.0] * 10,
-                           "ModelType": "CALIBRATION_LensDistortionModelBrownConrady"},
-            "Location": loc, "Purpose": purpose, "MetricRadius": radius,
-            "Rt": {"Rotation": [1, 0, 0, 0, 1, 0, 0, 0, 1], "Translation": t},
-            "SensorHeight": h, "SensorWidth": w, "Shutter": "CALIBRATION_ShutterTypeUndefined",
-            "ThermalAdjustmentParams": {"Params": [0] * 12},
-        }  # fmt: skip
-
-    def imu(kind):
-        mix = [0.0] * 36
-        for i in (0, 16, 32):
-            mix[i] = 1.0
-        return {"BiasTemperatureModel": [0] * 12, "BiasUncertainty": [1e-4] * 3,
-                "Id": "CALIBRATION_InertialSensorId_LSM6DSM", "MixingMatrixTemperatureModel": mix,
-                "ModelTypeMask": 16, "Noise": [1e-3] * 3 + [0] * 3,
-                "Rt": {"Rotation": [1, 0, 0, 0, 1, 0, 0, 0, 1], "Translation": [0, 0, 0]},
-                "SecondOrderScaling": [0] * 9, "SensorType": kind, "TemperatureBounds": [5, 60],
-                "TemperatureC": 0}  # fmt: skip
-
-    return json.dumps({"CalibrationInformation": {
-        "Cameras": [
-            cam("CALIBRATION_CameraPurposeDepth", "CALIBRATION_CameraLocationD0", 1024, 1024,
-                0.5, 0.5, [0, 0, 0], 1.74),
-            cam("CALIBRATION_CameraPurposePhotoVideo", "CALIBRATION_CameraLocationPV0", 4096,
-                3072, fx_n, fy_n, [-0.032, 0, 0], 0),
-        ],
-        "InertialSensors": [imu("CALIBRATION_InertialSensorType_Gyro"),
-                            imu("CALIBRATION_InertialSensorType_Accelerometer")],
-        "Metadata": {"SerialId": "000000000000", "FactoryCalDate": "1/1/2026",
-                     "Version": {"Major": 1, "Minor": 2}, "DeviceName": "AzureKinect-PV",
-                     "Notes": "synthetic"},
-    }})  # fmt: skip
-
-
 @pytest.mark.skipif(not HAVE_REAL_PYK4A, reason="pyk4a (extra 'kinect') is not installed")
 def test_real_pyk4a_imports_and_reports_no_device():
     pyk4a = import_pyk4a()
@@ -306,7 +285,7 @@ def test_real_sdk_calibration_lifts_like_the_pinhole_model():
     its measured depth plus the surface offset."""
     pyk4a = import_pyk4a()
     cal = pyk4a.Calibration.from_raw(
-        _synthetic_calibration_json(), pyk4a.DepthMode.NFOV_UNBINNED,
+        synthetic_k4a_calibration_json(), pyk4a.DepthMode.NFOV_UNBINNED,
         pyk4a.ColorResolution.RES_720P, thread_safe=False,
     )  # fmt: skip
     ct = pyk4a.CalibrationType
