@@ -203,3 +203,21 @@ def test_simulator_with_the_engine_simulator():
         frames = [src.read(10.0) for _ in range(40)]
     assert all(f is not None and f.has_skeleton for f in frames)
     assert src.current_attempt is not None
+
+
+# --------------------------------------------------------------------------- python -m devices
+def test_command_line_list_probe_record(ksr, tmp_path, capsys):
+    from devices.__main__ import main
+
+    assert main(["list", "--all"]) == 0
+    assert "simulator" in capsys.readouterr().out
+    assert main(["probe", f"replay:{ksr}", "--seconds", "0.5"]) == 0
+    out = capsys.readouterr().out
+    assert "measured" in out and "Replay attempt.ksr" in out
+    dest = tmp_path / "copy.ksr"
+    assert main(["record", f"replay:{ksr}", "--movement", "sit_ups", "--seconds", "3",
+                 "--student", "S9", "-o", str(dest)]) == 0  # fmt: skip
+    back = load_recording(dest)
+    assert back.meta.student_id == "S9" and back.num_frames >= 30
+    assert main(["probe", f"replay:{tmp_path / 'missing.ksr'}"]) == 1
+    assert "Cannot replay" in capsys.readouterr().err
