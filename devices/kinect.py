@@ -24,7 +24,9 @@ skeleton comes from the colour image:
    has no skeleton (``joints=None``) but keeps its 2D keypoints.
 5. **Refinement** by the fusion step of the paper's eq. 1 (``engine.preprocess.fusion.fuse``,
    λ1 = 0.6) with the colour camera as the projection Π: joints measured on their rays are
-   left as they are, the estimated ones of step 4 are pulled onto their keypoint's ray. The
+   left as they are (they already minimize eq. 1, whose terms are independent per joint
+   without IMU, so frames where every joint was measured skip the solve), the estimated ones
+   of step 4 are pulled onto their keypoint's ray. The
    device's IMU sits in the camera, not on the student, so eq. 1's IMU term is not used here;
    the IMU samples are passed on in ``Frame.imu`` and stored with the recording.
 
@@ -369,10 +371,12 @@ class _K4ASource(SkeletonSource):
                 )  # fmt: skip
             return Frame.empty(ts, index, image=image, keypoints_2d=pose.keypoints_2d, imu=imu)
         rays = keypoint_rays(pose.keypoints_2d, self._unproject)
-        joints, conf, _ = lift_keypoints(pose, depth, rays, window=self.window)
+        joints, conf, measured = lift_keypoints(pose, depth, rays, window=self.window)
         if joints is None:
             return Frame.empty(ts, index, image=image, keypoints_2d=pose.keypoints_2d, imu=imu)
-        if self.refine:
+        if self.refine and not measured.all():
+            # measured joints lie on their rays, where eq. 1 leaves them exactly (its terms are
+            # per joint without IMU), so the solve is only needed when some were estimated
             joints = refine_with_fusion(joints, rays, self._camera_matrix)
         return Frame(ts, index, joints, conf, image, pose.keypoints_2d, imu)
 
