@@ -142,6 +142,15 @@ def synthetic_k4a_calibration_json(fx_n: float = 0.49, fy_n: float = 0.65) -> st
     }})  # fmt: skip
 
 
+def synthetic_k4a_calibration(pyk4a):
+    """A pyk4a ``Calibration`` (720p colour, NFOV unbinned depth) built by the real SDK from
+    :func:`synthetic_k4a_calibration_json`."""
+    return pyk4a.Calibration.from_raw(
+        synthetic_k4a_calibration_json(), pyk4a.DepthMode.NFOV_UNBINNED,
+        pyk4a.ColorResolution.RES_720P, thread_safe=False,
+    )  # fmt: skip
+
+
 # a standing person in colour-camera millimetres (OpenCV axes), 2.5 m away
 _STANDING_MM = np.array([
     [0, -50, 2500], [-100, -30, 2500], [-100, 400, 2480], [-100, 820, 2500],
@@ -244,10 +253,7 @@ def bench_kinect(frames: int = 300, full_chain: bool = True) -> dict:
         from devices.kinect import import_pyk4a
 
         pyk4a = import_pyk4a()
-        cal = pyk4a.Calibration.from_raw(
-            synthetic_k4a_calibration_json(), pyk4a.DepthMode.NFOV_UNBINNED,
-            pyk4a.ColorResolution.RES_720P, thread_safe=False,
-        )  # fmt: skip
+        cal = synthetic_k4a_calibration(pyk4a)
         ct = pyk4a.CalibrationType
         k = np.asarray(cal.get_camera_matrix(ct.COLOR), dtype=np.float64)
 
