@@ -309,3 +309,12 @@ def test_real_kinect_streams_a_skeleton():
     assert src.serial and all(f is not None for f in frames)
     assert any(f.has_skeleton for f in frames) and any(f.imu is not None for f in frames)
     assert src.measured_fps > 20
+
+
+@pytest.mark.skipif(not HAVE_REAL_PYK4A, reason="pyk4a (extra 'kinect') is not installed")
+def test_real_pyk4a_playback_rejects_a_non_recording(tmp_path):
+    bad = tmp_path / "holiday.mkv"
+    bad.write_bytes(b"\x1aE\xdf\xa3 not really matroska" * 10)
+    with pytest.raises(DeviceError, match="Cannot read .* as an Azure Kinect recording") as e:
+        open_source(f"kinect-playback:{bad}")
+    assert e.value.code == ErrorCode.FILE
