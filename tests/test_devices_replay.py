@@ -77,6 +77,18 @@ def test_pause_resume_and_seek(ksr):
         assert 5 in [x.index for x in h] and all(x.timestamp > g.timestamp for x in h)
 
 
+def test_replay_starts_again_after_the_end(ksr):
+    src = open_source(f"replay:{ksr}", speed=None)
+    src.start()
+    first = list(src.frames(timeout=2.0))
+    assert src.ended
+    src.start()
+    second = list(src.frames(timeout=2.0))
+    src.close()
+    assert len(first) == len(second) == 45 and second[0].index == 0
+    assert second[0].timestamp > first[-1].timestamp
+
+
 def test_replay_of_a_bad_file(tmp_path):
     bad = tmp_path / "bad.ksr"
     bad.write_bytes(b"garbage")
