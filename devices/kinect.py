@@ -269,6 +269,7 @@ class _K4ASource(SkeletonSource):
         self._camera_matrix: np.ndarray | None = None
         self._calib_info: dict[str, Any] | None = None
         self._dev0: int | None = None  # device timestamp (µs) of the clock anchor
+        self._index_us0: int | None = None  # device timestamp (µs) of frame index 0
         self._clk0 = 0.0
         self._prev_us: int | None = None
         self._pending_imu: list[tuple] = []
@@ -341,7 +342,9 @@ class _K4ASource(SkeletonSource):
             if gap > 0:
                 self._count_dropped(gap)
         self._prev_us = us
-        index = int(round((us - self._dev0) / period_us))
+        if self._index_us0 is None:
+            self._index_us0 = us
+        index = int(round((us - self._index_us0) / period_us))
         ts = self._to_clock(us)
         imu = self._imu_rows(imu_samples)
         import cv2
@@ -514,6 +517,7 @@ class KinectSource(_K4ASource):
 
     def _on_start(self) -> None:
         self._dev0 = None
+        self._index_us0 = None  # live: frames are counted from each start
         self._prev_us = None
 
     def _drain_imu(self) -> list:
@@ -577,6 +581,7 @@ class KinectPlaybackSource(_K4ASource):
         self._next_imu = None
         self._imu_done = False
         self._pending = None
+        self._eof = False
         self._anchor: tuple[float, int] | None = None
 
     @classmethod
@@ -642,11 +647,12 @@ class KinectPlaybackSource(_K4ASource):
         self._close_estimator()
 
     def _on_start(self) -> None:
-        if self._pending is None and self._anchor is not None:  # restarted after the end
+        if self._eof:  # played to the end: start again; a stop() mid-file resumes
             self._rewind()
         self._anchor = None
 
     def _rewind(self) -> None:
+        self._eof = False
         self._playback.seek(0)
         self._pending, self._next_imu = None, None
         self._imu_done = not self._playback.configuration.get("imu_track_enabled", False)
@@ -674,6 +680,7 @@ class KinectPlaybackSource(_K4ASource):
                 self._pending = self._playback.get_next_capture()
             except EOFError:
                 if not self.loop:
+                    self._eof = True
                     raise EndOfStream from None
                 self._rewind()
                 self._anchor = None

@@ -251,6 +251,20 @@ def test_playback_plays_to_the_end_with_imu(world, tmp_path):
     assert recording.num_frames == 20 and recording.imu is not None and len(recording.imu) >= 70
 
 
+def test_playback_restarts_after_the_end_and_resumes_after_a_stop(world, tmp_path):
+    mkv = tmp_path / "rec.mkv"
+    mkv.write_text(json.dumps({"frames": 6}))
+    src = open_source(f"kinect-playback:{mkv}", speed=None, estimator=WorldEstimator(world))
+    src.start()
+    assert [f.index for f in src.frames(timeout=3.0)] == list(range(6)) and src.ended
+    src.start()  # after the end: from the beginning
+    assert src.read(3.0).index == 0 and src.read(3.0).index == 1
+    src.stop()
+    src.start()  # after a stop: where it was
+    assert src.read(3.0).index >= 2
+    src.close()
+
+
 def test_playback_errors(world, tmp_path):
     with pytest.raises(DeviceError, match="not found") as e:
         open_source(f"kinect-playback:{tmp_path / 'none.mkv'}")
