@@ -16,6 +16,7 @@ from engine import __version__
 #: subcommand -> "module:function" that adds its parser (and sets ``func``).
 COMMANDS: dict[str, str] = {
     "inspect": "engine.commands:add_inspect",
+    "synth": "engine.simulator.cli:add_synth",
 }
 
 
