@@ -17,6 +17,7 @@ from engine import __version__
 COMMANDS: dict[str, str] = {
     "inspect": "engine.commands:add_inspect",
     "synth": "engine.simulator.cli:add_synth",
+    "bench-preprocess": "engine.bench_preprocess:add_parser",
 }
 
 
