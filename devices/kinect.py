@@ -329,6 +329,23 @@ class _K4ASource(SkeletonSource):
                 continue
         return np.asarray(rows, dtype=np.float64) if rows else None
 
+    def _to_rgb(self, color: np.ndarray) -> np.ndarray:
+        """BGRA32 (live, KineScore's setting) or MJPG (k4arecorder's default for .mkv files)
+        colour -> RGB."""
+        import cv2
+
+        if color.ndim == 3 and color.shape[2] == 4:
+            return cv2.cvtColor(color, cv2.COLOR_BGRA2RGB)
+        if color.ndim == 1:  # MJPG: one compressed JPEG per frame
+            bgr = cv2.imdecode(color, cv2.IMREAD_COLOR)
+            if bgr is not None:
+                return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        raise DeviceError(
+            "The Kinect colour stream is in a format KineScore cannot read (NV12/YUY2 or a "
+            "damaged MJPG frame). Record with the colour format BGRA32 or MJPG.",
+            code=ErrorCode.FILE, device=self.name, retry=False,
+        )  # fmt: skip
+
     def _frame_from_capture(self, capture, imu_samples: list) -> Frame | None:
         color = capture.color
         if color is None:
@@ -347,18 +364,7 @@ class _K4ASource(SkeletonSource):
         index = int(round((us - self._index_us0) / period_us))
         ts = self._to_clock(us)
         imu = self._imu_rows(imu_samples)
-        import cv2
-
-        if color.ndim == 3 and color.shape[2] == 4:
-            rgb = cv2.cvtColor(color, cv2.COLOR_BGRA2RGB)
-        elif color.ndim == 3 and color.shape[2] == 3:
-            rgb = cv2.cvtColor(color, cv2.COLOR_BGR2RGB)
-        else:  # MJPG/NV12 colour formats are not configured by KineScore
-            raise DeviceError(
-                "The Kinect colour stream is not in BGRA format. Record with the colour format "
-                "BGRA32 (or MJPG, which k4arecorder decodes), then try again.",
-                code=ErrorCode.FILE, device=self.name, retry=False,
-            )  # fmt: skip
+        rgb = self._to_rgb(color)
         image = rgb if self.include_image else None
         pose = self.estimator.estimate(rgb)
         if pose is None:

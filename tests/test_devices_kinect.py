@@ -265,6 +265,15 @@ def test_playback_restarts_after_the_end_and_resumes_after_a_stop(world, tmp_pat
     src.close()
 
 
+def test_playback_of_mjpg_colour(world, tmp_path):
+    mkv = tmp_path / "mjpg.mkv"
+    mkv.write_text(json.dumps({"frames": 3, "mjpg": True}))
+    with open_source(f"kinect-playback:{mkv}", speed=None, estimator=WorldEstimator(world)) as src:
+        f = src.read(3.0)
+    assert f.image.shape == (world.height, world.width, 3) and f.has_skeleton
+    assert f.image.max() > 180 and f.image.min() < 20  # the decoded picture: body on black
+
+
 def test_playback_errors(world, tmp_path):
     with pytest.raises(DeviceError, match="not found") as e:
         open_source(f"kinect-playback:{tmp_path / 'none.mkv'}")
