@@ -336,6 +336,46 @@ def bench_kinect(frames: int = 300, full_chain: bool = True) -> dict:
     return out
 
 
+def plot(res: dict, path: Path) -> Path:
+    """Bar chart of the pipeline rates against the 30 fps target (PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    bars: list[tuple[str, float]] = []
+    w = res.get("webcam", {})
+    for key, label in (("serial", "webcam: decode+pose+map"), ("live_30fps", "webcam: live 30 fps camera"),
+                       ("serial_max_input_320", "webcam: input 320 px"),
+                       ("serial_cv2_threads_1", "webcam: OpenCV 1 thread"),
+                       ("serial_detector_every_frame", "webcam: detector every frame")):  # fmt: skip
+        if key in w:
+            bars.append((label, w[key]["steady_fps_second_half"]))
+    if "pose_only_fps" in w:
+        bars.append(("MediaPipe alone", w["pose_only_fps"]))
+    k = res.get("kinect", {})
+    if "kinect_chain_720p_fps" in k:
+        bars.append(("Kinect: pose 720p + lift + eq. 1", k["kinect_chain_720p_fps"]))
+    if not bars:
+        raise ValueError("nothing to plot")
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(bars) + 1.2))
+    names, vals = zip(*bars)
+    ax.barh(range(len(bars)), vals, color="#4c78a8")
+    ax.set_yticks(range(len(bars)), names)
+    ax.invert_yaxis()
+    ax.axvline(30, color="#e45756", ls="--", label="30 fps target")
+    for i, v in enumerate(vals):
+        ax.text(v + 0.5, i, f"{v:.1f}", va="center", fontsize=8)
+    load = res.get("machine", {}).get("load_average_1min")
+    ax.set_xlabel("frames per second (steady state)")
+    ax.set_title(f"Device pipelines on this 2-core CPU (load average {load})", fontsize=10)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def machine() -> dict:
     import cv2
 
@@ -366,6 +406,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--frames", type=int, default=300, help="frames per measurement (300)")
     p.add_argument("--levers", action="store_true", help="also measure the speed levers")
     p.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    p.add_argument("--plot", type=Path, help="also draw the rates as a PNG bar chart")
     args = p.parse_args(argv)
     os.environ.setdefault("GLOG_minloglevel", "2")
     res: dict = {"machine": machine()}
@@ -377,6 +418,8 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.json:
         args.json.write_text(text + "\n")
+    if args.plot:
+        plot(res, args.plot)
     return 0
 
 
