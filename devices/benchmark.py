@@ -280,6 +280,8 @@ def bench_kinect(frames: int = 300, full_chain: bool = True) -> dict:
         kp = kp + rng.normal(0, 1.0, kp.shape).astype(np.float32)
         rel = (p - p[0]) / 1000.0 * [1, -1, -1]
         pairs.append((depth, PoseResult(kp, np.full(NUM_JOINTS, 0.9, np.float32), rel), p))
+    import engine.preprocess.fusion  # noqa: F401 - imported at open time by the source too
+
     parts = {"rays_sdk": 0.0, "lift": 0.0, "fusion": 0.0}
     fused = 0
     errs = []

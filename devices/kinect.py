@@ -327,6 +327,8 @@ class _K4ASource(SkeletonSource):
     def _make_estimator(self, size: tuple[int, int] = (1280, 720)) -> None:
         self.estimator = create_pose_estimator(self._estimator_spec, **self._estimator_options)
         self.estimator.warm_up(*size)
+        if self.refine:  # import the fusion step now, not on the first frame that needs it
+            importlib.import_module("engine.preprocess.fusion")
 
     def _close_estimator(self) -> None:
         if self.estimator is not None and self.estimator is not self._estimator_spec:
