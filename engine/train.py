@@ -79,6 +79,14 @@ def sample_score(sample) -> float:
     raise TrainError(f"sample {sample.subject}/{sample.movement} has neither score nor correct")
 
 
+def unit_key(sample, index: int) -> str:
+    """Evaluation unit: KIMORE labels subject × exercise (its takes share one label, so they
+    are one unit); any other sample (a UI-PRMD repetition, a simulated attempt) is its own."""
+    if sample.correct is not None or (sample.meta or {}).get("take") is None:
+        return f"{sample.subject}/{sample.movement}/{index}"
+    return f"{sample.subject}/{sample.movement}"
+
+
 def fault_names(samples) -> list[str]:
     names: set[str] = set()
     for s in samples:
@@ -106,14 +114,15 @@ def prepare_items(samples, spec: WindowSpec, movements: list[str], faults: list[
     from tqdm import tqdm
 
     items = []
-    for s in tqdm(samples, disable=not progress, desc="preprocess", unit="seq", leave=False):
+    for n, s in enumerate(tqdm(samples, disable=not progress, desc="preprocess", unit="seq",
+                               leave=False)):
         if s.movement not in movements:
             raise TrainError(f"sample {s.subject}/{s.movement}: movement not in {movements}")
         prep = prepare_sequence(s.joints, s.confidence, s.timestamps, spec, s.stage_bounds)
         bounds = prep.stage_bounds
         items.append(Item(
             joints=prep.joints, score=sample_score(s), movement=movements.index(s.movement),
-            subject=str(s.subject), key=f"{s.subject}/{s.movement}", movement_name=s.movement,
+            subject=str(s.subject), key=unit_key(s, n), movement_name=s.movement,
             stage_scores=None if s.stage_scores is None else np.asarray(s.stage_scores, np.float32),
             stage_bounds=None if bounds is None else np.asarray(bounds, np.float32),
             faults=_fault_vector(s, faults or []),
