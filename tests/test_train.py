@@ -255,3 +255,21 @@ def test_cli_cv_runs_baselines_on_subject_folds(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "training mean" in text and "handcrafted + ridge" in text
     assert (tmp_path / "cv" / "results.json").exists()
+
+
+def test_deep_predictor_per_movement_trains_one_network_per_movement():
+    from dataclasses import replace
+
+    from engine.evaluate import DeepPredictor
+    from engine.model.windowing import WindowSpec
+    from engine.train import prepare_items
+
+    cfg = quick_config(epochs=1)
+    cfg = replace(cfg, train=replace(cfg.train, per_movement=True))
+    movements = ["free_throw", "sit_ups"]
+    items = prepare_items(synthetic_samples(16), WindowSpec(24, 15.0), movements)
+    pred = DeepPredictor(cfg, movements, log=lambda *a: None).fit(items[:12])
+    assert sorted(pred.models) == movements
+    assert all(m.config.num_movements == 1 for m in pred.models.values())
+    out = pred.predict(items[12:])
+    assert out.shape == (4,) and np.isfinite(out).all()
