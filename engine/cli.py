@@ -19,6 +19,9 @@ COMMANDS: dict[str, str] = {
     "train": "engine.train:add_train",
     "eval": "engine.evaluate:add_eval",
     "cv": "engine.evaluate:add_cv",
+    "bench": "engine.runtime.bench:add_bench",
+    "export": "engine.runtime.export:add_export",
+    "edge-eval": "engine.runtime.edge_eval:add_edge_eval",
 }
 
 
