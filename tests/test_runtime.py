@@ -219,7 +219,7 @@ def test_bench_smoke(ckpt):
                      runs=2, warmup=1, progress=False, rounds=2)
     got = {(r.variant, r.batch) for r in rows}
     assert got == {(v, b) for v in ("torch", "ort", "ort-pruned", "stgcn") for b in (1, 2)}
-    assert all(r.median_ms > 0 and r.p95_ms >= r.median_ms * 0.999 for r in rows)
+    assert all(r.median_ms > 0 and r.p95_ms >= r.median_ms * 0.999 and r.cpu_ms > 0 for r in rows)
     assert all(r.ratio_stgcn == pytest.approx(1.0) for r in rows if r.variant == "stgcn")
     table = format_table(rows)
     assert "fixed-graph ST-GCN" in table and "| 30 | 1 | 2 |" in table

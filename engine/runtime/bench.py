@@ -45,22 +45,31 @@ class Row:
     p95_ms: float
     throughput: float  # samples / s
     ratio_stgcn: float = float("nan")  # median / ST-GCN median (same window and batch)
+    cpu_ms: float = float("nan")  # median CPU time of the calling thread per call
+    cpu_ratio_stgcn: float = float("nan")
 
     @property
     def realtime(self) -> bool:
         return self.median_ms < 1000.0 / 30.0
 
 
-def time_calls(fn, runs: int, warmup: int) -> np.ndarray:
-    """Milliseconds of ``runs`` calls of ``fn()`` after ``warmup`` untimed calls."""
+def time_calls(fn, runs: int, warmup: int) -> tuple[np.ndarray, np.ndarray]:
+    """Wall-clock and calling-thread CPU milliseconds of ``runs`` calls of ``fn()`` after
+    ``warmup`` untimed calls.
+
+    With one thread, torch and ONNX Runtime compute in the calling thread, so its CPU time is
+    what the call costs on an idle core: on a machine shared with other jobs the wall clock
+    also counts the time slices given to them, the CPU time does not. With more threads the
+    CPU time covers the calling thread only and is not a latency."""
     for _ in range(warmup):
         fn()
-    out = np.empty(runs)
+    wall, cpu = np.empty(runs), np.empty(runs)
     for i in range(runs):
-        t0 = time.perf_counter()
+        c0, t0 = time.thread_time(), time.perf_counter()
         fn()
-        out[i] = (time.perf_counter() - t0) * 1000.0
-    return out
+        wall[i] = (time.perf_counter() - t0) * 1000.0
+        cpu[i] = (time.thread_time() - c0) * 1000.0
+    return wall, cpu
 
 
 def machine_description(threads: int) -> str:
@@ -136,7 +145,7 @@ def run_bench(model, windows=(30, 60, 90, 120), batches=(1, 4), variants=DEFAULT
                 x = rng.normal(0, 1, (b, 3, w, joints)).astype(np.float32)
                 mv = (np.arange(b) % max(n_mv, 1)).astype(np.int64)
                 cells[(v, b)] = runners[v](x, mv)
-                time_calls(cells[(v, b)], 0, warmup)
+                time_calls(cells[(v, b)], 0, warmup)  # warm-up only
         # Interleaved rounds: every cell gets runs/rounds calls per round, so that a change
         # of machine load (other processes) hits all variants alike instead of a few.
         times = {k: [] for k in cells}
@@ -145,15 +154,18 @@ def run_bench(model, windows=(30, 60, 90, 120), batches=(1, 4), variants=DEFAULT
             for k, fn in cells.items():
                 times[k].append(time_calls(fn, per_round, 0))
         for (v, b), chunks in times.items():
-            ms = np.concatenate(chunks)
+            ms = np.concatenate([c[0] for c in chunks])
+            cpu = np.concatenate([c[1] for c in chunks])
             med = float(np.median(ms))
-            rows.append(Row(w, b, v, med, float(np.percentile(ms, 95)), b * 1000.0 / med))
+            rows.append(Row(w, b, v, med, float(np.percentile(ms, 95)), b * 1000.0 / med,
+                            cpu_ms=float(np.median(cpu))))
             bar.update(1)
     bar.close()
     tmp.cleanup()
-    ref = {(r.window, r.batch): r.median_ms for r in rows if r.variant == "stgcn"}
+    ref = {(r.window, r.batch): r for r in rows if r.variant == "stgcn"}
     for r in rows:
-        r.ratio_stgcn = r.median_ms / ref[(r.window, r.batch)]
+        r.ratio_stgcn = r.median_ms / ref[(r.window, r.batch)].median_ms
+        r.cpu_ratio_stgcn = r.cpu_ms / max(ref[(r.window, r.batch)].cpu_ms, 1e-9)
     return rows
 
 
@@ -226,13 +238,21 @@ LABELS = {
 }
 
 
-def format_table(rows: list[Row]) -> str:
-    lines = ["| frames | s | batch | method | median ms | p95 ms | samples/s | ≥ 30 fps | × ST-GCN |",
-             "|---|---|---|---|---|---|---|---|---|"]
+def format_table(rows: list[Row], cpu: bool = True) -> str:
+    """Markdown table; ``cpu`` adds the CPU-time columns (meaningful with one thread)."""
+    head = "| frames | s | batch | method | median ms | p95 ms | samples/s | ≥ 30 fps | × ST-GCN |"
+    rule = "|---|---|---|---|---|---|---|---|---|"
+    if cpu:
+        head += " CPU ms | CPU × ST-GCN |"
+        rule += "---|---|"
+    lines = [head, rule]
     for r in sorted(rows, key=lambda r: (r.batch, r.window)):
-        lines.append(f"| {r.window} | {r.window / 30:.0f} | {r.batch} | {LABELS[r.variant]} | "
-                     f"{r.median_ms:.2f} | {r.p95_ms:.2f} | {r.throughput:.0f} | "
-                     f"{'✓' if r.realtime else '✗'} | {r.ratio_stgcn:.2f} |")
+        line = (f"| {r.window} | {r.window / 30:.0f} | {r.batch} | {LABELS[r.variant]} | "
+                f"{r.median_ms:.2f} | {r.p95_ms:.2f} | {r.throughput:.0f} | "
+                f"{'✓' if r.realtime else '✗'} | {r.ratio_stgcn:.2f} |")
+        if cpu:
+            line += f" {r.cpu_ms:.2f} | {r.cpu_ratio_stgcn:.2f} |"
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -294,7 +314,7 @@ def _bench_cmd(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"Model: {what}. Machine: {header}. {args.runs} timed calls per cell.")
-    print(format_table(rows))
+    print(format_table(rows, cpu=args.threads == 1))
     if args.json:
         Path(args.json).write_text(json.dumps({"model": what, "machine": header,
                                                "rows": [asdict(r) for r in rows]}, indent=1))
