@@ -22,6 +22,9 @@ COMMANDS: dict[str, str] = {
     "eval": "engine.evaluate:add_eval",
     "cv": "engine.evaluate:add_cv",
     "synth": "engine.simulator.cli:add_synth",
+    "bench": "engine.runtime.bench:add_bench",
+    "export": "engine.runtime.export:add_export",
+    "edge-eval": "engine.runtime.edge_eval:add_edge_eval",
 }
 
 

@@ -51,6 +51,9 @@ class ModelConfig:
     stage_head: bool = True  # Model-D: False -> no stage detection / stage regressors
     bias_branch: bool = True  # Model-E: False -> no Delta (eq. 16); train sets lambda3 = 0
     residual: bool = True
+    # width inside each block between the graph conv and its temporal conv (() = the block's
+    # channels); narrower after structured pruning (engine.runtime.prune)
+    block_hidden: tuple[int, ...] = ()
 
 
 @dataclass
@@ -239,6 +242,9 @@ def validate(cfg: ExperimentConfig, where: str = "config") -> ExperimentConfig:
     need(len(m.channels) >= 1 and all(c > 0 for c in m.channels), "model.channels",
          "must be a non-empty list of positive integers")
     need(m.tcn_kernel >= 1 and m.tcn_kernel % 2 == 1, "model.tcn_kernel", "must be odd and >= 1")
+    need(not m.block_hidden or (len(m.block_hidden) == len(m.channels)
+                                and all(h > 0 for h in m.block_hidden)), "model.block_hidden",
+         "must be empty or one positive width per block")
     need(all(k >= 1 and k % 2 == 1 and dd >= 1 for k, dd in m.tms_branches),
          "model.tms_branches", "each (k, d) needs an odd k >= 1 and d >= 1")
     need(len(m.tms_branches) >= 1, "model.tms_branches", "needs at least one branch")

@@ -212,8 +212,12 @@ def _movement_tensor(items, model):
 
 def train_model(samples, cfg: ExperimentConfig, *, val_samples=None, out_dir: str | Path | None = None,
                 items: list[Item] | None = None, val_items: list[Item] | None = None,
-                movements: list[str] | None = None, log=print) -> TrainResult:
-    """Train the network on ``samples`` (or already prepared ``items``); see module doc."""
+                movements: list[str] | None = None, log=print,
+                init_model: KineScoreNet | None = None) -> TrainResult:
+    """Train the network on ``samples`` (or already prepared ``items``); see module doc.
+
+    ``init_model``: fine-tune this network (its config must be ``cfg.model``) instead of
+    starting from scratch (used after structured pruning, :mod:`engine.runtime.prune`)."""
     t_cfg = cfg.train
     torch.manual_seed(t_cfg.seed)
     rng = np.random.default_rng(t_cfg.seed)
@@ -233,8 +237,11 @@ def train_model(samples, cfg: ExperimentConfig, *, val_samples=None, out_dir: st
     if len(items) < 2:
         raise TrainError(f"need at least 2 training sequences, got {len(items)}")
 
-    model = KineScoreNet(cfg.model)
-    model.head.set_score_prior(float(np.mean([it.score for it in items])))
+    if init_model is not None:
+        model = init_model
+    else:
+        model = KineScoreNet(cfg.model)
+        model.head.set_score_prior(float(np.mean([it.score for it in items])))
     opt = torch.optim.AdamW(model.parameters(), lr=t_cfg.lr, weight_decay=t_cfg.weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda e: 0.5 * (1 + math.cos(math.pi * min(e, t_cfg.epochs) / t_cfg.epochs)))

@@ -139,13 +139,14 @@ class STBlock(nn.Module):
     def __init__(self, c_in: int, c_out: int, stride: int, adjacency: torch.Tensor, *,
                  tcn_kernel: int = 9, tms_branches=((3, 1), (5, 2), (9, 4), (1, 1)),
                  attention_dim: int = 64, adaptive: bool = True, attention: bool = True,
-                 residual: bool = True):
+                 residual: bool = True, hidden: int | None = None):
         super().__init__()
-        self.gcn = AdaptiveGraphConv(c_in, c_out, adjacency, adaptive, attention)
-        self.gcn_bn = nn.BatchNorm2d(c_out)
+        hidden = hidden or c_out  # graph conv output = temporal conv input (pruned: narrower)
+        self.gcn = AdaptiveGraphConv(c_in, hidden, adjacency, adaptive, attention)
+        self.gcn_bn = nn.BatchNorm2d(hidden)
         pad = (tcn_kernel - 1) // 2
         self.tcn = nn.Sequential(
-            nn.Conv2d(c_out, c_out, (tcn_kernel, 1), stride=(stride, 1), padding=(pad, 0)),
+            nn.Conv2d(hidden, c_out, (tcn_kernel, 1), stride=(stride, 1), padding=(pad, 0)),
             nn.BatchNorm2d(c_out),
         )
         if not residual:
@@ -187,7 +188,7 @@ class Backbone(nn.Module):
     """
 
     def __init__(self, adjacency: torch.Tensor, channels=(64, 64, 128, 128, 256, 256),
-                 in_channels: int = 3, num_movements: int = 0, **block_kw):
+                 in_channels: int = 3, num_movements: int = 0, hidden=(), **block_kw):
         super().__init__()
         v = adjacency.shape[0]
         self.num_joints = v
@@ -197,7 +198,8 @@ class Backbone(nn.Module):
         strides = block_strides(tuple(channels))
         ins = [channels[0], *channels[:-1]]
         self.blocks = nn.ModuleList(
-            STBlock(ci, co, s, adjacency, **block_kw) for ci, co, s in zip(ins, channels, strides)
+            STBlock(ci, co, s, adjacency, hidden=h, **block_kw)
+            for ci, co, s, h in zip(ins, channels, strides, tuple(hidden) or (None,) * len(channels))
         )
         self.out_channels = channels[-1]
         self.stride = 2 ** sum(s == 2 for s in strides)

@@ -117,6 +117,11 @@ class TorchScorer:
                               f"(trained on {self.movements})")
         return self.movements.index(movement)
 
+    def run_windows(self, windows: np.ndarray, movement: int | None) -> dict:
+        """Network outputs per window (the hook the ONNX Runtime / TensorRT backends of
+        :mod:`engine.runtime` replace; everything else is shared)."""
+        return predict_windows(self.model, windows, movement)
+
     def predict(self, joints, movement: str, confidence=None, timestamps=None) -> dict:
         """Aggregated numpy outputs for one attempt (used by :meth:`score` and evaluation)."""
         joints = np.asarray(joints, dtype=np.float64)
@@ -125,7 +130,7 @@ class TorchScorer:
         idx = self.movement_index(movement)
         prep = prepare_sequence(joints, confidence, timestamps, self.spec)
         windows, starts = test_windows(prep.joints, self.spec)
-        outs = predict_windows(self.model, windows, idx)
+        outs = self.run_windows(windows, idx)
         if timestamps is not None:
             ts = np.asarray(timestamps, float)
             input_frames = int(round((ts[-1] - ts[0]) * INPUT_FPS)) + 1
