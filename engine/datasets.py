@@ -114,3 +114,171 @@ def load_uiprmd(path: str | Path, fps: float = 30.0) -> list[Sample]:
             meta={"movement_id": mv, "episode": int(data["episode"][i]) if "episode" in data else 0},
         ))
     return out
+
+
+# --------------------------------------------------------------------------- recordings
+#: ``RecordingMeta.extra`` keys read as labels (the movement simulator writes them):
+#: ``score`` (0-100), ``stage_scores`` (4 numbers, 0-100), ``stage_bounds`` (4 x [start, stop)
+#: frame pairs), ``faults`` (list of fault keys), ``group`` (optional string), ``sub_scores``
+#: (optional {name: number}).
+LABEL_KEYS = ("score", "stage_scores", "stage_bounds", "faults", "group", "sub_scores")
+
+
+def _label_error(path, key: str, problem: str) -> DatasetError:
+    return DatasetError(f"{path}: meta.extra[{key!r}] {problem}")
+
+
+def _recording_labels(path, extra: dict, num_frames: int) -> dict:
+    out: dict = {}
+    if extra.get("score") is not None:
+        try:
+            score = float(extra["score"])
+        except (TypeError, ValueError):
+            raise _label_error(path, "score", "must be a number") from None
+        if not 0.0 <= score <= 100.0:
+            raise _label_error(path, "score", f"= {score} is outside 0..100")
+        out["score"] = score
+    if extra.get("stage_scores") is not None:
+        try:
+            ss = np.asarray(extra["stage_scores"], dtype=np.float32)
+        except (TypeError, ValueError):
+            raise _label_error(path, "stage_scores", "must be numbers") from None
+        if ss.ndim != 1 or not np.isfinite(ss).all() or (ss < 0).any() or (ss > 100).any():
+            raise _label_error(path, "stage_scores", "must be a list of numbers in 0..100")
+        out["stage_scores"] = ss
+    if extra.get("stage_bounds") is not None:
+        try:
+            sb = np.asarray(extra["stage_bounds"], dtype=np.float64)
+        except (TypeError, ValueError):
+            raise _label_error(path, "stage_bounds", "must be [start, stop] frame pairs") from None
+        if sb.ndim != 2 or sb.shape[1] != 2 or not np.isfinite(sb).all():
+            raise _label_error(path, "stage_bounds", f"has shape {sb.shape}, expected (S, 2)")
+        if (sb < 0).any() or (sb > num_frames).any() or (sb[:, 1] < sb[:, 0]).any():
+            raise _label_error(path, "stage_bounds",
+                               f"must be increasing frame pairs within 0..{num_frames}")
+        out["stage_bounds"] = sb.astype(np.int64)
+    faults = extra.get("faults")
+    if faults is not None:
+        if not isinstance(faults, (list, tuple)) or not all(isinstance(f, str) for f in faults):
+            raise _label_error(path, "faults", "must be a list of strings")
+        out["faults"] = list(faults)
+    if extra.get("sub_scores") is not None:
+        if not isinstance(extra["sub_scores"], dict):
+            raise _label_error(path, "sub_scores", "must be an object {name: number}")
+        out["sub_scores"] = {str(k): float(v) for k, v in extra["sub_scores"].items()}
+    if extra.get("group") is not None:
+        out["group"] = str(extra["group"])
+    return out
+
+
+def load_recording_sample(path: str | Path) -> Sample:
+    """One KineScore recording (``.ksr``) as a :class:`Sample`.
+
+    ``subject`` is ``meta.student_id``, ``movement`` is ``meta.movement``; labels come from
+    ``meta.extra`` (:data:`LABEL_KEYS`; absent ones stay ``None``/empty). ``Sample.meta`` holds
+    ``path``, ``faults`` (list, empty if unknown), ``calibration``, ``device_name`` and, when the
+    recording has them, ``imu`` (N, 7) and ``keypoints_2d`` (T, 17, 2). A bad file or label
+    raises :class:`DatasetError` naming the file and the field."""
+    from engine.recording import RecordingError, load_recording
+
+    try:
+        rec = load_recording(path)
+    except RecordingError as exc:
+        raise DatasetError(str(exc)) from exc
+    labels = _recording_labels(path, rec.meta.extra or {}, rec.num_frames)
+    meta = {"path": str(path), "faults": labels.get("faults", []),
+            "calibration": rec.meta.calibration, "device_name": rec.meta.device_name}
+    if rec.imu is not None:
+        meta["imu"] = rec.imu
+    if rec.keypoints_2d is not None:
+        meta["keypoints_2d"] = rec.keypoints_2d
+    return Sample(
+        joints=rec.joints,
+        score=labels.get("score"),
+        subject=rec.meta.student_id,
+        movement=rec.meta.movement,
+        confidence=rec.confidence,
+        timestamps=rec.timestamps,
+        sub_scores=labels.get("sub_scores", {}),
+        group=labels.get("group", ""),
+        stage_bounds=labels.get("stage_bounds"),
+        stage_scores=labels.get("stage_scores"),
+        meta=meta,
+    )
+
+
+def load_recordings(paths) -> list[Sample]:
+    """:func:`load_recording_sample` on each path."""
+    return [load_recording_sample(p) for p in paths]
+
+
+_FILE_COLUMNS = ("file", "path", "recording")
+
+
+def load_simulated(directory: str | Path, labels_csv: str | Path | None = None) -> list[Sample]:
+    """Every ``*.ksr`` under ``directory`` (recursively, sorted) as :class:`Sample`s.
+
+    The movement simulator writes one recording per attempt, labels in each recording's
+    ``meta.extra`` (``score``, ``stage_scores``, ``stage_bounds``, ``faults``), plus a labels
+    table CSV. ``meta.extra`` is the source of truth; the CSV (``labels_csv``, default
+    ``directory/labels.csv`` when it exists) only fills labels a recording lacks, matched by
+    its ``file``/``path``/``recording`` column (the file name relative to ``directory``, or
+    its base name): columns ``score``, ``subject`` (or ``student_id``) and ``group``."""
+    import csv
+
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise DatasetError(f"{directory}: not a directory of simulated recordings")
+    files = sorted(directory.rglob("*.ksr"))
+    if not files:
+        raise DatasetError(f"{directory}: holds no .ksr recordings")
+    rows: dict[str, dict] = {}
+    csv_path = Path(labels_csv) if labels_csv is not None else directory / "labels.csv"
+    if labels_csv is not None and not csv_path.exists():
+        raise DatasetError(f"{csv_path}: labels table not found")
+    if csv_path.exists():
+        with open(csv_path, newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            col = next((c for c in _FILE_COLUMNS if c in (reader.fieldnames or [])), None)
+            if col is None:
+                raise DatasetError(f"{csv_path}: needs a column naming the recording, one of "
+                                   f"{_FILE_COLUMNS}; has {reader.fieldnames}")
+            for row in reader:
+                rows[row[col]] = row
+    out = []
+    for f in files:
+        s = load_recording_sample(f)
+        row = rows.get(str(f.relative_to(directory))) or rows.get(f.name)
+        if row:
+            if s.score is None and row.get("score") not in (None, ""):
+                s.score = float(row["score"])
+            if not s.subject:
+                s.subject = row.get("subject") or row.get("student_id") or ""
+            if not s.group and row.get("group"):
+                s.group = row["group"]
+        out.append(s)
+    return out
+
+
+def load_any(path: str | Path) -> list[Sample]:
+    """Pick the loader by what ``path`` is: a directory (simulator output), a ``.ksr``
+    recording, or a ``.npz`` in the KIMORE or UI-PRMD format (told apart by their fields)."""
+    path = Path(path)
+    if path.is_dir():
+        return load_simulated(path)
+    if path.suffix == ".ksr":
+        return [load_recording_sample(path)]
+    if path.suffix == ".npz":
+        if not path.exists():
+            raise DatasetError(f"{path}: file not found")
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                fields = set(npz.files)
+        except Exception as exc:
+            raise DatasetError(f"{path}: not a readable npz file ({exc})") from exc
+        if "ts" in fields:
+            return load_kimore(path)
+        if "correct" in fields:
+            return load_uiprmd(path)
+        raise DatasetError(f"{path}: neither KIMORE (field 'ts') nor UI-PRMD (field 'correct')")
+    raise DatasetError(f"{path}: unknown data source (expected a directory, .ksr or .npz)")
