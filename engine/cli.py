@@ -17,6 +17,9 @@ from engine import __version__
 COMMANDS: dict[str, str] = {
     "inspect": "engine.commands:add_inspect",
     "records": "engine.records.cli:add_records",
+    "train": "engine.train:add_train",
+    "eval": "engine.evaluate:add_eval",
+    "cv": "engine.evaluate:add_cv",
 }
 
 

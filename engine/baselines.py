@@ -1,0 +1,147 @@
+"""Baselines evaluated in the same harness and folds as the network (paper section 6.2).
+
+All work on :class:`engine.train.Item` (normalized joints at the model's rate) and are fitted
+separately per movement (a KIMORE exercise, a UI-PRMD movement), which is the stronger choice
+for these small linear / tree models.
+
+* ``mean``: the training fold's mean score of the movement (the floor to beat).
+* ``ridge``: handcrafted kinematic features (per joint and axis: spread (std), range and mean
+  speed of the normalized skeleton; duration) standardized, ridge regression with the penalty
+  chosen by leave-one-out CV on the training fold (``RidgeCV``); for binary labels (UI-PRMD)
+  logistic regression (``LogisticRegressionCV``), its probability ×100 as the score.
+* ``posequality``: the paper's PoseQuality: the joint coordinates of the sequence resampled
+  to 32 frames, PCA (20 components, fitted on the training fold), random forest (200 trees).
+* ``stgcn``: the USDL-style fixed-graph ST-GCN: this network with every paper module off
+  (fixed physical A, single-scale temporal conv, no attention, no stage head, no bias branch,
+  plain MSE + grade loss, no mining or curriculum) - see :func:`stgcn_config`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from engine.preprocess.window import resample_frames
+
+
+def kinematic_features(joints: np.ndarray, fps: float = 30.0) -> np.ndarray:
+    j = np.asarray(joints, float)
+    flat = j.reshape(len(j), -1)
+    vel = np.abs(np.diff(flat, axis=0)) * fps if len(j) > 1 else np.zeros((1, flat.shape[1]))
+    return np.concatenate([flat.std(axis=0), np.ptp(flat, axis=0), vel.mean(axis=0),
+                           [len(j) / fps]])
+
+
+def pose_features(joints: np.ndarray, frames: int = 32) -> np.ndarray:
+    return resample_frames(np.asarray(joints, float), frames).reshape(-1)
+
+
+class _PerMovement:
+    name = "baseline"
+
+    def __init__(self, binary: bool = False, fps: float = 30.0):
+        self.binary, self.fps = binary, fps
+        self.models: dict[str, object] = {}
+
+    def features(self, it) -> np.ndarray:
+        raise NotImplementedError
+
+    def make(self):
+        raise NotImplementedError
+
+    def fit(self, items, val_items=None):
+        by: dict[str, list] = {}
+        for it in items:
+            by.setdefault(it.movement_name, []).append(it)
+        for m, its in by.items():
+            x = np.stack([self.features(it) for it in its])
+            y = np.array([it.score for it in its])
+            self.models[m] = self._fit_one(x, y)
+        return self
+
+    def _fit_one(self, x, y):
+        model = self.make()
+        model.fit(x, (y > 50).astype(int) if self.binary else y)
+        return model
+
+    def predict(self, items) -> np.ndarray:
+        out = np.empty(len(items))
+        for i, it in enumerate(items):
+            model = self.models[it.movement_name]
+            x = self.features(it)[None]
+            out[i] = (100 * model.predict_proba(x)[0, 1] if self.binary
+                      else float(np.clip(model.predict(x)[0], 0, 100)))
+        return out
+
+
+class MeanPredictor(_PerMovement):
+    name = "training mean"
+
+    def fit(self, items, val_items=None):
+        by: dict[str, list] = {}
+        for it in items:
+            by.setdefault(it.movement_name, []).append(it.score)
+        self.means = {m: float(np.mean(v)) for m, v in by.items()}
+        return self
+
+    def predict(self, items) -> np.ndarray:
+        return np.array([self.means[it.movement_name] for it in items])
+
+
+class HandcraftedRidge(_PerMovement):
+    name = "handcrafted + ridge"
+
+    def features(self, it):
+        return kinematic_features(it.joints, self.fps)
+
+    def make(self):
+        from sklearn.linear_model import LogisticRegressionCV, RidgeCV
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        if self.binary:
+            return make_pipeline(StandardScaler(), LogisticRegressionCV(Cs=10, max_iter=2000))
+        return make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-1, 4, 20)))
+
+
+class PoseQuality(_PerMovement):
+    name = "PoseQuality (PCA + random forest)"
+
+    def features(self, it):
+        return pose_features(it.joints)
+
+    def make(self):
+        from sklearn.decomposition import PCA
+        from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+        from sklearn.pipeline import make_pipeline
+
+        forest = (RandomForestClassifier if self.binary else RandomForestRegressor)(
+            n_estimators=200, random_state=0, n_jobs=1)
+        return make_pipeline(PCA(n_components=20, random_state=0), forest)
+
+    def _fit_one(self, x, y):
+        from sklearn.decomposition import PCA
+
+        model = self.make()
+        if x.shape[0] <= 20:  # fewer sequences than components
+            model.steps[0] = ("pca", PCA(n_components=max(1, x.shape[0] - 1), random_state=0))
+        model.fit(x, (y > 50).astype(int) if self.binary else y)
+        return model
+
+
+def make_baseline(name: str, binary: bool = False, fps: float = 30.0):
+    table = {"mean": MeanPredictor, "ridge": HandcraftedRidge, "posequality": PoseQuality}
+    if name not in table:
+        raise ValueError(f"unknown baseline {name!r}; use one of {sorted(table)} or stgcn")
+    return table[name](binary, fps)
+
+
+def stgcn_config(cfg):
+    """The fixed-graph ST-GCN (USDL-style) baseline: every module of the paper switched off."""
+    m = replace(cfg.model, adaptive_graph=False, multiscale=False, attention=False,
+                stage_head=False, bias_branch=False)
+    t = replace(cfg.train, lambda_rank=0.0, lambda_contrast=0.0, lambda_local=0.0,
+                mining=replace(cfg.train.mining, enabled=False),
+                curriculum=replace(cfg.train.curriculum, enabled=False))
+    return replace(cfg, name=f"{cfg.name}_stgcn", model=m, train=t)

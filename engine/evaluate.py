@@ -1,0 +1,325 @@
+"""Evaluation (paper section 6): metrics, subject-disjoint cross-validation, ``eval`` / ``cv``.
+
+Metrics on the 0-100 scale (eqs. 26-29): MAE, RMSE, Spearman (SRCC), Acc@5, Acc@10 and grade
+accuracy (grades of prediction and truth from ``resources/grading.json``); AUC for binary
+labels (UI-PRMD: a correct repetition should score above an incorrect one); ICC(2,1) where
+several raters exist (:func:`icc`; neither KIMORE nor UI-PRMD ships per-rater scores).
+
+One prediction per *evaluation unit*: windows of a sequence are averaged, and sequences with
+the same ``Item.key`` (KIMORE: subject/exercise; several takes share one label) are averaged.
+
+Cross-validation splits by subject (:func:`engine.splits.subject_kfold`, stratified by
+KIMORE's group) and runs the full model, its ablations and the baselines of
+:mod:`engine.baselines` on the same folds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from engine.grading import default_grading
+from engine.model.scorer import predict_windows
+from engine.model.windowing import WindowSpec, test_windows
+from engine.splits import subject_kfold
+
+
+# --------------------------------------------------------------------------- metrics
+def spearman(a, b) -> float:
+    from scipy.stats import spearmanr
+
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if len(a) < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return float("nan")
+    return float(spearmanr(a, b).statistic)
+
+
+def auc(labels, scores) -> float:
+    """Probability that a positive scores above a negative (ties count half)."""
+    labels, scores = np.asarray(labels), np.asarray(scores, float)
+    pos, neg = scores[labels == 1], scores[labels == 0]
+    if len(pos) == 0 or len(neg) == 0:
+        return float("nan")
+    diff = pos[:, None] - neg[None, :]
+    return float(((diff > 0) + 0.5 * (diff == 0)).mean())
+
+
+def icc(ratings) -> float:
+    """ICC(2,1) (two-way random, absolute agreement, single rater) of (n targets, k raters)."""
+    x = np.asarray(ratings, float)
+    n, k = x.shape
+    grand = x.mean()
+    msr = k * ((x.mean(axis=1) - grand) ** 2).sum() / (n - 1)
+    msc = n * ((x.mean(axis=0) - grand) ** 2).sum() / (k - 1)
+    sse = ((x - x.mean(axis=1, keepdims=True) - x.mean(axis=0, keepdims=True) + grand) ** 2).sum()
+    mse = sse / ((n - 1) * (k - 1))
+    return float((msr - mse) / (msr + (k - 1) * mse + k * (msc - mse) / n))
+
+
+def metrics(y, pred) -> dict[str, float]:
+    y, pred = np.asarray(y, float), np.asarray(pred, float)
+    err = np.abs(y - pred)
+    g = default_grading()
+    grade_ok = [g.grade(a) == g.grade(b) for a, b in zip(y, pred)]
+    return {
+        "n": int(len(y)),
+        "mae": float(err.mean()),
+        "rmse": float(np.sqrt((err ** 2).mean())),
+        "srcc": spearman(y, pred),
+        "acc5": float((err <= 5).mean()),
+        "acc10": float((err <= 10).mean()),
+        "grade_acc": float(np.mean(grade_ok)),
+    }
+
+
+# --------------------------------------------------------------------------- predictions
+def predict_items(model, items, spec: WindowSpec, chunk: int = 256) -> dict[str, np.ndarray]:
+    """One prediction per evaluation unit (``Item.key``), windows and takes averaged."""
+    model.eval()
+    wins, owner, mvs = [], [], []
+    for i, it in enumerate(items):
+        w, _ = test_windows(it.joints, spec)
+        wins.append(w)
+        owner += [i] * len(w)
+        mvs += [it.movement] * len(w)
+    x = np.concatenate(wins)
+    owner, mvs = np.array(owner), np.array(mvs)
+    scores = np.empty(len(x))
+    for a in range(0, len(x), chunk):
+        b = min(len(x), a + chunk)
+        xt = torch.from_numpy(np.ascontiguousarray(x[a:b].transpose(0, 3, 1, 2)))
+        mv = torch.from_numpy(mvs[a:b]).long() if model.config.num_movements else None
+        with torch.no_grad():
+            scores[a:b] = model(xt, mv).score.numpy()
+    per_item = np.array([scores[owner == i].mean() for i in range(len(items))])
+    return unit_predictions(items, per_item)
+
+
+def unit_predictions(items, per_item: np.ndarray) -> dict[str, np.ndarray]:
+    """Average item predictions over ``Item.key`` (labels are per key)."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, it in enumerate(items):
+        groups[it.key].append(i)
+    keys = sorted(groups)
+    return {
+        "key": np.array(keys),
+        "y": np.array([items[groups[k][0]].score for k in keys]),
+        "pred": np.array([per_item[groups[k]].mean() for k in keys]),
+        "movement": np.array([items[groups[k][0]].movement_name for k in keys]),
+        "subject": np.array([items[groups[k][0]].subject for k in keys]),
+    }
+
+
+# --------------------------------------------------------------------------- predictors
+class DeepPredictor:
+    """The network as a cross-validation predictor (trained per fold)."""
+
+    def __init__(self, cfg, movements: list[str], log=print):
+        self.cfg, self.movements, self.log = cfg, movements, log
+        self.result = None
+
+    def fit(self, items, val_items=None):
+        from engine.train import train_model
+
+        self.result = train_model(None, self.cfg, items=items, val_items=val_items,
+                                  movements=self.movements, log=self.log)
+        return self
+
+    def predict(self, items) -> np.ndarray:
+        spec = WindowSpec.from_config(self.cfg.data)
+        model = self.result.model.eval()
+        out = []
+        for it in items:
+            w, _ = test_windows(it.joints, spec)
+            out.append(predict_windows(model, w, it.movement)["score"].mean())
+        return np.array(out)
+
+
+def cross_validate(items, make_predictor, folds: int = 5, seed: int = 0, groups=None,
+                   desc: str = "cv", progress: bool = True) -> dict[str, np.ndarray]:
+    """Subject-disjoint k-fold: unit predictions of every item with its test fold."""
+    from tqdm import tqdm
+
+    subjects = [it.subject for it in items]
+    splits = subject_kfold(subjects, folds, groups=groups, seed=seed)
+    per_item = np.full(len(items), np.nan)
+    fold_of = np.full(len(items), -1)
+    for f, (tr, te) in enumerate(tqdm(splits, desc=desc, disable=not progress, unit="fold")):
+        pred = make_predictor()
+        pred.fit([items[i] for i in tr])
+        per_item[te] = pred.predict([items[i] for i in te])
+        fold_of[te] = f
+    out = unit_predictions(items, per_item)
+    key_fold = {it.key: fold_of[i] for i, it in enumerate(items)}
+    out["fold"] = np.array([key_fold[k] for k in out["key"]])
+    return out
+
+
+def summarize(pred: dict, binary: bool = False) -> dict[str, dict]:
+    """Metrics per movement and pooled ("all"); ``binary``: AUC of correct (100) vs incorrect."""
+    res = {}
+    moves = sorted(set(pred["movement"].tolist()))
+    for m in [*moves, "all"]:
+        sel = np.ones(len(pred["y"]), bool) if m == "all" else pred["movement"] == m
+        y, p = pred["y"][sel], pred["pred"][sel]
+        if binary:
+            if m == "all":
+                vals = [res[k]["auc"] for k in moves]
+                res[m] = {"auc": float(np.nanmean(vals)), "auc_min": float(np.nanmin(vals)),
+                          "n": int(sel.sum())}
+            else:
+                res[m] = {"auc": auc((y > 50).astype(int), p), "n": int(sel.sum())}
+        else:
+            res[m] = metrics(y, p)
+    if not binary:  # within-movement SRCC averaged (the issue's target)
+        res["all"]["srcc_within"] = float(np.nanmean([res[m]["srcc"] for m in moves]))
+    return res
+
+
+# --------------------------------------------------------------------------- CLI
+def add_eval(sub: argparse._SubParsersAction, name: str) -> None:
+    p = sub.add_parser(name, help="score a dataset file with a checkpoint and print metrics",
+                       description="Evaluate a trained checkpoint on any file in the "
+                       "../shared/data npz format (KIMORE or UI-PRMD layout).")
+    p.add_argument("--checkpoint", required=True, help="model.pt written by train / cv")
+    p.add_argument("--data", required=True, help="dataset npz file")
+    p.add_argument("--dataset", choices=["kimore", "uiprmd"], help="file layout (default: "
+                   "guessed from the file's fields)")
+    p.add_argument("--json", help="also write the metrics to this JSON file")
+    p.set_defaults(func=_eval_cmd)
+
+
+def _guess_dataset(path: str) -> str:
+    with np.load(path, allow_pickle=False) as z:
+        return "kimore" if "ts" in z.files else "uiprmd"
+
+
+def _eval_cmd(args: argparse.Namespace) -> int:
+    from engine.datasets import DatasetError
+    from engine.model.checkpoint import CheckpointError, load_checkpoint
+    from engine.train import TrainError, load_samples, prepare_items
+
+    try:
+        ck = load_checkpoint(args.checkpoint)
+        kind = args.dataset or _guess_dataset(args.data)
+        samples = load_samples(kind, args.data)
+        unknown = sorted({s.movement for s in samples} - set(ck.movements))
+        if unknown and ck.config.model.num_movements:
+            raise TrainError(f"{args.data}: movements {unknown} unknown to the checkpoint "
+                             f"(trained on {ck.movements})")
+        items = prepare_items(samples, ck.window, ck.movements or sorted({s.movement for s in samples}),
+                              progress=True)
+        pred = predict_items(ck.model, items, ck.window)
+    except (CheckpointError, DatasetError, TrainError, OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    res = summarize(pred, binary=(kind == "uiprmd"))
+    print(format_table({ck.model_version: res}, binary=(kind == "uiprmd")))
+    if args.json:
+        Path(args.json).write_text(json.dumps(res, indent=1))
+    return 0
+
+
+def format_table(results: dict[str, dict], binary: bool = False) -> str:
+    """Markdown table: one row per (method, movement)."""
+    if binary:
+        lines = ["| method | movement | AUC | n |", "|---|---|---|---|"]
+        for meth, res in results.items():
+            for m, r in res.items():
+                extra = f" (min {r['auc_min']:.3f})" if "auc_min" in r else ""
+                lines.append(f"| {meth} | {m} | {r['auc']:.3f}{extra} | {r['n']} |")
+        return "\n".join(lines)
+    lines = ["| method | movement | MAE | RMSE | SRCC | Acc@5 | Acc@10 | grade acc | n |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for meth, res in results.items():
+        for m, r in res.items():
+            lines.append(f"| {meth} | {m} | {r['mae']:.2f} | {r['rmse']:.2f} | {r['srcc']:.3f} | "
+                         f"{100 * r['acc5']:.1f} | {100 * r['acc10']:.1f} | "
+                         f"{100 * r['grade_acc']:.1f} | {r['n']} |")
+    return "\n".join(lines)
+
+
+def add_cv(sub: argparse._SubParsersAction, name: str) -> None:
+    p = sub.add_parser(name, help="subject-disjoint k-fold cross-validation (model, ablations, "
+                       "baselines)", description="Run subject-disjoint cross-validation of the "
+                       "model (and optionally its ablations and the baselines) on one dataset.")
+    p.add_argument("--config", required=True, help="experiment YAML")
+    p.add_argument("--data", help="dataset file (overrides data.path)")
+    p.add_argument("--ablations", default="", help="e.g. ABCDEF: also run these variants")
+    p.add_argument("--baselines", default="", help="comma list: mean,ridge,posequality,stgcn "
+                   "or 'all'")
+    p.add_argument("--no-model", action="store_true", help="skip the full model")
+    p.add_argument("--out", default=None, help="folder for predictions and metrics JSON")
+    p.set_defaults(func=_cv_cmd)
+
+
+def run_cv(cfg, samples, *, ablations: str = "", baselines: list[str] = (), model: bool = True,
+           out: Path | None = None, log=print) -> dict[str, dict]:
+    from engine.baselines import make_baseline, stgcn_config
+    from engine.config import ABLATION_NAMES, with_ablation
+    from engine.train import fault_names, prepare_items
+
+    binary = cfg.data.dataset == "uiprmd"
+    movements = list(cfg.data.movements) or sorted({s.movement for s in samples})
+    spec = WindowSpec.from_config(cfg.data)
+    items = prepare_items(samples, spec, movements, fault_names(samples), progress=True)
+    groups = [s.group or "" for s in samples]
+    results: dict[str, dict] = {}
+    variants: list[tuple[str, object]] = []
+    if model:
+        variants.append(("full model", cfg))
+    for a in ablations:
+        variants.append((f"Model-{a} ({ABLATION_NAMES[a]})", with_ablation(cfg, a)))
+    runs = [(n, lambda c=c: DeepPredictor(c, movements, log)) for n, c in variants]
+    for b in baselines:
+        if b == "stgcn":
+            c = stgcn_config(cfg)
+            runs.append(("ST-GCN (fixed graph)", lambda c=c: DeepPredictor(c, movements, log)))
+        else:
+            runs.append((make_baseline(b, binary).name,
+                         lambda b=b: make_baseline(b, binary, cfg.data.fps)))
+    for name, factory in runs:
+        t0 = time.time()
+        pred = cross_validate(items, factory, cfg.eval.folds, cfg.eval.seed, groups, desc=name)
+        results[name] = summarize(pred, binary)
+        results[name]["_seconds"] = round(time.time() - t0, 1)
+        log(f"{name}: {time.time() - t0:.0f} s")
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            safe = "".join(ch if ch.isalnum() else "_" for ch in name)
+            np.savez(out / f"pred_{safe}.npz", **pred)
+            (out / "results.json").write_text(json.dumps(results, indent=1))
+    return results
+
+
+def _cv_cmd(args: argparse.Namespace) -> int:
+    from engine.config import ConfigError, load_config
+    from engine.datasets import DatasetError
+    from engine.train import TrainError, load_samples
+
+    try:
+        cfg = load_config(args.config)
+        if args.data:
+            cfg = replace(cfg, data=replace(cfg.data, path=args.data))
+        samples = load_samples(cfg.data.dataset, cfg.data.path)
+        bl = [b.strip() for b in args.baselines.split(",") if b.strip()]
+        if bl == ["all"]:
+            bl = ["mean", "ridge", "posequality", "stgcn"]
+        out = Path(args.out) if args.out else Path("runs") / f"cv_{cfg.name}"
+        results = run_cv(cfg, samples, ablations=args.ablations.upper(), baselines=bl,
+                         model=not args.no_model, out=out)
+    except (ConfigError, DatasetError, TrainError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    binary = cfg.data.dataset == "uiprmd"
+    print(format_table({k: {m: r for m, r in v.items() if not m.startswith("_")}
+                        for k, v in results.items()}, binary))
+    return 0

@@ -1,0 +1,398 @@
+"""Training (paper section 5): mixed loss, hard-example mining, curriculum, checkpoints.
+
+Python API::
+
+    from engine.config import load_config
+    from engine.train import train_model
+    result = train_model(samples, load_config("configs/quick.yaml"), out_dir="runs/quick")
+    result.model, result.history, result.checkpoint
+
+``samples`` are :class:`engine.datasets.Sample` (KIMORE, UI-PRMD, the simulator). Labels used:
+``score`` (0-100; UI-PRMD's binary ``correct`` becomes 100 / 0), ``stage_scores`` and
+``stage_bounds`` where present (supervised directly), ``meta["faults"]`` (a list of fault
+names or a ``{name: value}`` dict; value > 0 means present) for the auxiliary fault head.
+
+Command line: ``kinescore-engine train --config FILE [--data FILE] [--out DIR]``.
+
+Choices where the paper is vague: AdamW with a cosine learning-rate decay and gradient
+clipping; the score prior (stage regressor biases) set to the training mean; each epoch draws
+``windows_per_sample`` random windows (crop rule) of every selected sequence, augmented
+(eqs. 3-4) with probability ``data.augment.p`` per transform.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from engine.config import ExperimentConfig, load_config, to_dict
+from engine.grading import default_grading
+from engine.model.checkpoint import save_checkpoint
+from engine.model.losses import total_loss
+from engine.model.network import KineScoreNet, ModelOutput
+from engine.model.windowing import WindowSpec, prepare_sequence, random_window
+from engine.preprocess import Augmenter
+from engine.schedules import (
+    EasyBuffer,
+    curriculum_probability,
+    difficulty,
+    hard_mask,
+    intensity_levels,
+    loss_weights,
+    mining_rho,
+    motion_intensity,
+)
+
+
+class TrainError(ValueError):
+    pass
+
+
+@dataclass
+class Item:
+    """One prepared sequence: normalized joints at the model's rate and its labels."""
+
+    joints: np.ndarray  # (L, 17, 3) float32
+    score: float
+    movement: int
+    subject: str
+    key: str  # evaluation unit (subject/movement): takes of one exercise share a label
+    movement_name: str
+    stage_scores: np.ndarray | None = None
+    stage_bounds: np.ndarray | None = None  # (P, 2) frames of ``joints``
+    faults: np.ndarray | None = None
+    intensity: float = 0.0
+
+
+def sample_score(sample) -> float:
+    if sample.score is not None:
+        return float(sample.score)
+    if sample.correct is not None:
+        return 100.0 * float(sample.correct)
+    raise TrainError(f"sample {sample.subject}/{sample.movement} has neither score nor correct")
+
+
+def fault_names(samples) -> list[str]:
+    names: set[str] = set()
+    for s in samples:
+        f = s.meta.get("faults") if s.meta else None
+        if isinstance(f, dict):
+            names.update(str(k) for k in f)
+        elif isinstance(f, (list, tuple)):
+            names.update(str(k) for k in f)
+    return sorted(names)
+
+
+def _fault_vector(sample, names: list[str]) -> np.ndarray | None:
+    f = sample.meta.get("faults") if sample.meta else None
+    if f is None or not names:
+        return None
+    if isinstance(f, dict):
+        present = {str(k) for k, v in f.items() if (float(v) if not isinstance(v, bool) else v) > 0}
+    else:
+        present = {str(k) for k in f}
+    return np.array([1.0 if n in present else 0.0 for n in names], np.float32)
+
+
+def prepare_items(samples, spec: WindowSpec, movements: list[str], faults: list[str] | None = None,
+                  progress: bool = False) -> list[Item]:
+    from tqdm import tqdm
+
+    items = []
+    for s in tqdm(samples, disable=not progress, desc="preprocess", unit="seq", leave=False):
+        if s.movement not in movements:
+            raise TrainError(f"sample {s.subject}/{s.movement}: movement not in {movements}")
+        prep = prepare_sequence(s.joints, s.confidence, s.timestamps, spec, s.stage_bounds)
+        bounds = prep.stage_bounds
+        items.append(Item(
+            joints=prep.joints, score=sample_score(s), movement=movements.index(s.movement),
+            subject=str(s.subject), key=f"{s.subject}/{s.movement}", movement_name=s.movement,
+            stage_scores=None if s.stage_scores is None else np.asarray(s.stage_scores, np.float32),
+            stage_bounds=None if bounds is None else np.asarray(bounds, np.float32),
+            faults=_fault_vector(s, faults or []),
+            intensity=motion_intensity(prep.joints),
+        ))
+    return items
+
+
+def resolve_config(cfg: ExperimentConfig, movements: list[str], faults: list[str]) -> ExperimentConfig:
+    """Fill ``-1`` (auto) sizes from the data and pin the movement order."""
+    m = cfg.model
+    nm = len(movements) if m.num_movements == -1 else m.num_movements
+    nf = len(faults) if m.num_faults == -1 else m.num_faults
+    if nm and nm != len(movements):
+        raise TrainError(f"config model.num_movements = {nm} but the data has {len(movements)} "
+                         f"movements {movements}; set it to {len(movements)} or -1")
+    if nf and nf != len(faults):
+        raise TrainError(f"config model.num_faults = {nf} but the data has {len(faults)} "
+                         f"fault names; set it to {len(faults)} or -1")
+    return replace(cfg, model=replace(m, num_movements=nm, num_faults=nf),
+                   data=replace(cfg.data, movements=tuple(movements)))
+
+
+def make_batch(items: list[Item], spec: WindowSpec, rng: np.random.Generator,
+               augmenter: Augmenter | None, num_stages: int) -> tuple[torch.Tensor, dict]:
+    """Random windows (augmented) of ``items`` and their targets (see ``total_loss``)."""
+    grading = default_grading()
+    xs, bnds, bmask, smask, sscores, fmask, fvals = [], [], [], [], [], [], []
+    nf = max((len(it.faults) for it in items if it.faults is not None), default=0)
+    for it in items:
+        w, start = random_window(it.joints, spec, rng)
+        bounds = None
+        if it.stage_bounds is not None and spec.rule == "resample":
+            bounds = it.stage_bounds * (spec.window - 1) / max(len(it.joints) - 1, 1)
+        if augmenter is not None:
+            res = augmenter.augment(w, bounds)
+            w, bounds = res.joints, res.stage_bounds
+        xs.append(w)
+        ok_b = bounds is not None and bounds.shape == (num_stages, 2)
+        bmask.append(ok_b)
+        bnds.append(np.clip(bounds / spec.window, 0, 1) if ok_b else np.zeros((num_stages, 2)))
+        ok_s = it.stage_scores is not None and spec.rule == "resample" and len(it.stage_scores) == num_stages
+        smask.append(ok_s)
+        sscores.append(it.stage_scores if ok_s else np.zeros(num_stages))
+        fmask.append(it.faults is not None and len(it.faults) == nf and nf > 0)
+        fvals.append(it.faults if fmask[-1] else np.zeros(nf))
+    x = torch.from_numpy(np.stack(xs).transpose(0, 3, 1, 2).astype(np.float32))
+    scores = np.array([it.score for it in items], np.float32)
+    target = {
+        "score": torch.from_numpy(scores),
+        "grade": torch.tensor([grading.grade_index(float(s)) for s in scores], dtype=torch.long),
+        "movement": torch.tensor([it.movement for it in items], dtype=torch.long),
+        "stage_scores": torch.tensor(np.stack(sscores), dtype=torch.float32),
+        "stage_mask": torch.tensor(smask),
+        "stage_bounds": torch.tensor(np.stack(bnds), dtype=torch.float32),
+        "bounds_mask": torch.tensor(bmask),
+        "faults": torch.tensor(np.stack(fvals), dtype=torch.float32).reshape(len(items), nf),
+        "fault_mask": torch.tensor(fmask),
+    }
+    return x, target
+
+
+def detach_easy(out: ModelOutput, hard: torch.Tensor) -> ModelOutput:
+    """Eq. 24: easy samples are computed but get no gradient (outputs detached)."""
+    fields = {}
+    for name, t in out._asdict().items():
+        shape = (-1,) + (1,) * (t.dim() - 1)
+        fields[name] = torch.where(hard.view(shape), t, t.detach())
+    return ModelOutput(**fields)
+
+
+@dataclass
+class TrainResult:
+    model: KineScoreNet
+    config: ExperimentConfig
+    movements: list[str]
+    faults: list[str]
+    history: list[dict] = field(default_factory=list)
+    checkpoint: Path | None = None
+
+
+def _movement_tensor(items, model):
+    if not model.config.num_movements:
+        return None
+    return torch.tensor([it.movement for it in items], dtype=torch.long)
+
+
+def train_model(samples, cfg: ExperimentConfig, *, val_samples=None, out_dir: str | Path | None = None,
+                items: list[Item] | None = None, val_items: list[Item] | None = None,
+                movements: list[str] | None = None, log=print) -> TrainResult:
+    """Train the network on ``samples`` (or already prepared ``items``); see module doc."""
+    t_cfg = cfg.train
+    torch.manual_seed(t_cfg.seed)
+    rng = np.random.default_rng(t_cfg.seed)
+    if t_cfg.num_threads:
+        torch.set_num_threads(t_cfg.num_threads)
+    spec = WindowSpec.from_config(cfg.data)
+    if movements is None:
+        movements = list(cfg.data.movements) or sorted({s.movement for s in samples})
+    faults = fault_names(samples) if (samples is not None and cfg.model.num_faults) else []
+    cfg = resolve_config(cfg, movements, faults)
+    if items is None:
+        if not samples:
+            raise TrainError("no training samples")
+        items = prepare_items(samples, spec, movements, faults, progress=t_cfg.progress)
+    if val_items is None and val_samples:
+        val_items = prepare_items(val_samples, spec, movements, faults)
+    if len(items) < 2:
+        raise TrainError(f"need at least 2 training sequences, got {len(items)}")
+
+    model = KineScoreNet(cfg.model)
+    model.head.set_score_prior(float(np.mean([it.score for it in items])))
+    opt = torch.optim.AdamW(model.parameters(), lr=t_cfg.lr, weight_decay=t_cfg.weight_decay)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda e: 0.5 * (1 + math.cos(math.pi * min(e, t_cfg.epochs) / t_cfg.epochs)))
+    aug_cfg = cfg.data.augment
+    augmenter = (Augmenter(seed=t_cfg.seed, p=aug_cfg.p, max_warp=aug_cfg.time_warp_amplitude,
+                           sigma=aug_cfg.noise_sigma, max_angle_deg=aug_cfg.rotation_deg)
+                 if aug_cfg.enabled else None)
+    levels = intensity_levels(np.array([it.intensity for it in items]), t_cfg.curriculum.thresholds)
+    buffer = EasyBuffer(t_cfg.mining.buffer_epochs, t_cfg.mining.replay_fraction)
+    history: list[dict] = []
+    bs = t_cfg.batch_size
+    from tqdm import tqdm
+
+    bar = tqdm(range(1, t_cfg.epochs + 1), disable=not t_cfg.progress, desc=cfg.name, unit="ep")
+    for epoch in bar:
+        t0 = time.time()
+        model.train()
+        w = loss_weights(epoch, t_cfg)
+        if t_cfg.curriculum.enabled:
+            p = curriculum_probability(levels, epoch, t_cfg.curriculum.easy_until,
+                                       t_cfg.curriculum.ramp_until)
+            chosen = np.flatnonzero(rng.random(len(items)) < p)
+            if len(chosen) < 2:
+                chosen = np.argsort([it.intensity for it in items])[:max(2, len(chosen))]
+        else:
+            chosen = np.arange(len(items))
+        order = rng.permutation(np.repeat(chosen, t_cfg.windows_per_sample))
+        batches = [(order[i:i + bs], True) for i in range(0, len(order), bs)]
+        if t_cfg.mining.enabled:
+            replay = np.array(buffer.replay(epoch, rng), int)
+            batches += [(replay[i:i + bs], False) for i in range(0, len(replay), bs)]
+        rho = mining_rho(epoch, t_cfg.epochs, t_cfg.mining.rho_start, t_cfg.mining.rho_end)
+        sums: dict[str, float] = {}
+        count = 0
+        for idx, mine in batches:
+            if len(idx) < 2:
+                continue
+            batch = [items[i] for i in idx]
+            x, target = make_batch(batch, spec, rng, augmenter, cfg.model.num_stages)
+            out = model(x, _movement_tensor(batch, model))
+            if t_cfg.mining.enabled and mine:
+                err = (out.score_raw.detach() - target["score"]).abs().numpy()
+                hard = hard_mask(difficulty(err, target["score"].numpy(), t_cfg.mining.eta), rho)
+                buffer.add(idx[~hard], epoch)
+                out = detach_easy(out, torch.from_numpy(hard))
+            loss, terms = total_loss(out, target, w)
+            opt.zero_grad()
+            loss.backward()
+            if t_cfg.grad_clip > 0:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), t_cfg.grad_clip)
+            opt.step()
+            terms["total"] = float(loss.detach())
+            for k, v in terms.items():
+                sums[k] = sums.get(k, 0.0) + v * len(idx)
+            count += len(idx)
+        sched.step()
+        row = {"epoch": epoch, "seconds": round(time.time() - t0, 2), "samples": count,
+               "rho": round(rho, 3), **{f"loss_{k}": v / max(count, 1) for k, v in sums.items()}}
+        if val_items:
+            from engine.evaluate import metrics, predict_items
+
+            pred = predict_items(model, val_items, spec)
+            row.update({f"val_{k}": v for k, v in metrics(pred["y"], pred["pred"]).items()})
+        history.append(row)
+        bar.set_postfix(loss=f"{row.get('loss_total', float('nan')):.1f}",
+                        **({"val_mae": f"{row['val_mae']:.2f}"} if "val_mae" in row else {}))
+    model.eval()
+    result = TrainResult(model=model, config=cfg, movements=movements, faults=faults,
+                         history=history)
+    if out_dir is not None:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        final = {k: v for k, v in history[-1].items() if k.startswith("val_")} if history else {}
+        result.checkpoint = save_checkpoint(out / "model.pt", model, cfg, movements=movements,
+                                            faults=faults, metrics=final)
+        (out / "history.json").write_text(json.dumps(history, indent=1))
+        (out / "config.json").write_text(json.dumps(to_dict(cfg), indent=1))
+        plot_history(history, out / "curves.png", title=cfg.name)
+        log(f"saved {result.checkpoint}, {out / 'curves.png'}")
+    return result
+
+
+def plot_history(history: list[dict], path: str | Path, title: str = "") -> Path:
+    """Loss terms and validation metrics per epoch (PNG, Agg backend)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epochs = [h["epoch"] for h in history]
+    loss_keys = sorted({k for h in history for k in h if k.startswith("loss_")})
+    val_keys = [k for k in ("val_mae", "val_rmse", "val_srcc") if any(k in h for h in history)]
+    fig, axes = plt.subplots(1, 2 if val_keys else 1, figsize=(11 if val_keys else 6, 4),
+                             squeeze=False)
+    ax = axes[0][0]
+    for k in loss_keys:
+        vals = [h.get(k, np.nan) for h in history]
+        if np.nanmax(np.abs(vals)) > 0:
+            ax.plot(epochs, vals, label=k[5:])
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_title(f"{title} training losses")
+    ax.legend(fontsize=7)
+    if val_keys:
+        ax = axes[0][1]
+        for k in val_keys:
+            ax.plot(epochs, [h.get(k, np.nan) for h in history], label=k[4:])
+        ax.set_xlabel("epoch")
+        ax.set_title("validation")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return Path(path)
+
+
+# --------------------------------------------------------------------------- data + CLI
+def load_samples(dataset: str, path: str | Path):
+    """Samples of a dataset file in the ``../shared/data`` format (or a simulator npz)."""
+    from engine import datasets
+
+    if dataset == "kimore":
+        return datasets.load_kimore(path)
+    if dataset == "uiprmd":
+        return datasets.load_uiprmd(path)
+    loader = getattr(datasets, "load_samples", None) or getattr(datasets, "load_simulated", None)
+    if loader is None:
+        raise TrainError(f"dataset {dataset!r}: no loader available in engine.datasets "
+                         f"(use kimore or uiprmd, or train from Python with a list of Samples)")
+    return loader(path)
+
+
+def add_train(sub: argparse._SubParsersAction, name: str) -> None:
+    p = sub.add_parser(name, help="train the scoring model from a config file",
+                       description="Train the paper's network (sections 3-5) on a dataset and "
+                       "write model.pt, history.json and curves.png.")
+    p.add_argument("--config", required=True, help="experiment YAML (see configs/)")
+    p.add_argument("--data", help="dataset file (overrides data.path)")
+    p.add_argument("--out", default=None, help="output folder (default runs/<name>)")
+    p.add_argument("--ablation", choices=list("ABCDEF"), help="train the paper's Model-X variant")
+    p.add_argument("--epochs", type=int, help="override train.epochs")
+    p.set_defaults(func=_train_cmd)
+
+
+def _train_cmd(args: argparse.Namespace) -> int:
+    import sys
+
+    from engine.config import ConfigError, with_ablation
+    from engine.datasets import DatasetError
+
+    try:
+        cfg = load_config(args.config)
+        if args.ablation:
+            cfg = with_ablation(cfg, args.ablation)
+        if args.epochs:
+            cfg = replace(cfg, train=replace(cfg.train, epochs=args.epochs))
+        path = args.data or cfg.data.path
+        if not path:
+            raise TrainError("no dataset: give --data FILE or data.path in the config")
+        samples = load_samples(cfg.data.dataset, path)
+        out = args.out or str(Path("runs") / cfg.name)
+        res = train_model(samples, cfg, out_dir=out)
+    except (ConfigError, DatasetError, TrainError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    last = res.history[-1] if res.history else {}
+    print(f"trained {cfg.name}: {len(res.history)} epochs, final loss "
+          f"{last.get('loss_total', float('nan')):.3f}; checkpoint {res.checkpoint}")
+    return 0
+

@@ -1,0 +1,153 @@
+"""Quick training, checkpoints, the torch scorer, evaluation and the CLI commands."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from engine.cli import main
+from engine.grading import GRADES
+from engine.model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from engine.model.scorer import ScorerError, TorchScorer
+from engine.train import train_model
+from tests.model_helpers import quick_config, synthetic_samples
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    samples = synthetic_samples(32)
+    res = train_model(samples, quick_config(epochs=20, lr=0.01, windows_per_sample=2), out_dir=out,
+                      log=lambda *a: None)
+    return res, out, samples
+
+
+def test_quick_training_lowers_the_loss_and_writes_outputs(trained):
+    res, out, _ = trained
+    first, last = res.history[0], res.history[-1]
+    assert last["loss_mse"] < 0.7 * first["loss_mse"]
+    assert {"loss_rank", "loss_contrast", "loss_grade", "loss_stage", "loss_fault"} <= set(first)
+    assert (out / "model.pt").exists() and (out / "curves.png").stat().st_size > 1000
+    assert res.config.model.num_movements == 2 and res.faults == ["shallow"]
+
+
+def test_training_is_reproducible():
+    samples = synthetic_samples(16)
+    cfg = quick_config(epochs=2)
+    a = train_model(samples, cfg, log=lambda *a: None)
+    b = train_model(samples, cfg, log=lambda *a: None)
+    for (k, va), vb in zip(a.model.state_dict().items(), b.model.state_dict().values()):
+        assert torch.equal(va, vb), k
+
+
+def test_checkpoint_round_trip_gives_identical_outputs(trained, tmp_path):
+    res, out, _ = trained
+    ck = load_checkpoint(out / "model.pt")
+    assert ck.movements == res.movements and ck.faults == ["shallow"]
+    assert ck.window.window == 24 and ck.code_version and ck.model_version
+    x = torch.randn(3, 3, 24, 17)
+    mv = torch.tensor([0, 1, 0])
+    with torch.no_grad():
+        a, b = res.model.eval()(x, mv), ck.model(x, mv)
+    for name in a._fields:
+        torch.testing.assert_close(getattr(a, name), getattr(b, name), rtol=0, atol=0)
+    p2 = save_checkpoint(tmp_path / "again.pt", ck.model, ck.config, movements=ck.movements)
+    assert load_checkpoint(p2).model_version == ck.model_version
+
+
+def test_corrupt_and_mismatched_checkpoints_fail_clearly(trained, tmp_path):
+    _, out, _ = trained
+    with pytest.raises(CheckpointError, match="not found"):
+        load_checkpoint(tmp_path / "nope.pt")
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes((out / "model.pt").read_bytes()[:2000])
+    with pytest.raises(CheckpointError, match="corrupt or truncated"):
+        load_checkpoint(bad)
+    raw = torch.load(out / "model.pt", weights_only=True)
+    torch.save(raw["state_dict"], tmp_path / "plain.pt")
+    with pytest.raises(CheckpointError, match="not a KineScore model"):
+        load_checkpoint(tmp_path / "plain.pt")
+    wrong = dict(raw, joints=list(reversed(raw["joints"])))
+    torch.save(wrong, tmp_path / "layout.pt")
+    with pytest.raises(CheckpointError, match="joint layout"):
+        load_checkpoint(tmp_path / "layout.pt")
+    cfg = dict(raw["config"])
+    cfg["model"] = dict(cfg["model"], channels=[8, 8, 16, 16, 32, 64])
+    torch.save(dict(raw, config=cfg), tmp_path / "shape.pt")
+    with pytest.raises(CheckpointError, match="do not match the stored config"):
+        load_checkpoint(tmp_path / "shape.pt")
+
+
+def test_torch_scorer_result_contract(trained):
+    res, out, samples = trained
+    scorer = TorchScorer(out / "model.pt")
+    assert callable(scorer.score) and isinstance(scorer.model_version, str)
+    s = samples[0]
+    r = scorer.score(s.joints, s.movement)
+    t = len(s.joints)
+    assert 0 <= r.score <= 100 and r.grade in GRADES
+    assert r.grade_probs.shape == (5,) and r.grade_probs.sum() == pytest.approx(1, abs=1e-5)
+    assert r.stage_scores.shape == (4,) and r.stage_bounds.shape == (4, 2)
+    assert r.stage_bounds.min() >= 0 and r.stage_bounds.max() <= t
+    assert r.temporal_attention.shape == (t,)
+    assert r.temporal_attention.sum() == pytest.approx(1.0)
+    assert r.joint_contribution.shape == (17,) and r.joint_contribution.sum() == pytest.approx(1.0)
+    assert r.model_version == scorer.model_version
+    with pytest.raises(ScorerError, match="unknown"):
+        scorer.score(s.joints, "cartwheel")
+    with pytest.raises(ScorerError, match=r"\(T, 17, 3\)"):
+        scorer.score(s.joints[:, :5], s.movement)
+
+
+def test_scorer_ranks_what_it_learned(trained):
+    """The synthetic rule (bigger motion, higher score) is learned well enough to rank."""
+    from engine.evaluate import spearman
+
+    _, out, _ = trained
+    scorer = TorchScorer(out / "model.pt")
+    fresh = synthetic_samples(16, seed=5)
+    preds = [scorer.score(s.joints, s.movement).score for s in fresh]
+    assert spearman([s.score for s in fresh], preds) > 0.5
+
+
+def test_metrics_and_auc():
+    from engine.evaluate import auc, icc, metrics
+
+    m = metrics([80, 90, 50], [84, 80, 50])
+    assert m["srcc"] == pytest.approx(0.5)
+    m = metrics([80, 90, 50], [84, 80.5, 50])
+    assert m["mae"] == pytest.approx(13.5 / 3) and m["acc5"] == pytest.approx(2 / 3)
+    assert m["acc10"] == 1.0 and m["srcc"] == pytest.approx(0.5)
+    assert metrics([1, 2, 3], [10, 20, 30])["srcc"] == pytest.approx(1.0)
+    assert auc([1, 1, 0, 0], [0.9, 0.4, 0.5, 0.1]) == pytest.approx(0.75)
+    r = np.array([[1, 1], [2, 2], [3, 3.0]])
+    assert icc(r) == pytest.approx(1.0)
+
+
+def test_baselines_fit_and_predict():
+    from engine.baselines import make_baseline
+    from engine.model.windowing import WindowSpec
+    from engine.train import prepare_items
+
+    samples = synthetic_samples(24)
+    items = prepare_items(samples, WindowSpec(24, 15.0), ["free_throw", "sit_ups"])
+    for name in ("mean", "ridge", "posequality"):
+        b = make_baseline(name, fps=15.0).fit(items[:16])
+        p = b.predict(items[16:])
+        assert p.shape == (8,) and np.isfinite(p).all()
+    ridge = make_baseline("ridge", fps=15.0).fit(items[:16]).predict(items[16:])
+    mean = make_baseline("mean").fit(items[:16]).predict(items[16:])
+    y = np.array([it.score for it in items[16:]])
+    assert np.abs(ridge - y).mean() < np.abs(mean - y).mean()
+
+
+def test_cli_train_and_eval_errors(tmp_path, capsys):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("name: x\nmodel: {chanels: [1]}\n")
+    assert main(["train", "--config", str(cfg), "--data", "x.npz"]) == 2
+    assert "unknown key" in capsys.readouterr().err
+    assert main(["eval", "--checkpoint", str(tmp_path / "none.pt"), "--data", "x.npz"]) == 2
+    assert "not found" in capsys.readouterr().err
