@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "train": "engine.train:add_train",
     "eval": "engine.evaluate:add_eval",
     "cv": "engine.evaluate:add_cv",
+    "synth": "engine.simulator.cli:add_synth",
 }
 
 
