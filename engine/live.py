@@ -17,8 +17,8 @@ What the worker thread does
     2. **Detects the start** of the attempt by motion onset and its **end** by rest, with a
        manual :meth:`LiveScorer.stop`, a maximum duration and "student left the picture" as
        the other ways an attempt ends (see *Detection* below).
-    3. **Counts sit-up repetitions** with a :class:`RepCounter` (:class:`SitUpCounter` unless
-       the movement simulator supplies its own counter; see :func:`make_rep_counter`).
+    3. **Counts sit-up repetitions** with the movement simulator's streaming counter
+       (:func:`make_rep_counter`), the one that also counts recordings.
     4. **Scores** with the model: during the attempt, the most recent ``window`` (90) frames
        every ``score_interval`` seconds of attempt time (a modest 1 Hz by default, so scoring
        never starves the capture and drawing threads on a 2-core PC); at the end, the whole
@@ -88,7 +88,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from engine.scoring import Scorer, ScoreResult
-from engine.skeleton import JOINT_INDEX, NUM_JOINTS, REGIONS
+from engine.skeleton import NUM_JOINTS, REGIONS
 
 log = logging.getLogger("engine.live")
 
@@ -133,69 +133,24 @@ def config_for(movement: str, **overrides: Any) -> LiveConfig:
 
 # --------------------------------------------------------------------------- repetitions
 class RepCounter(Protocol):
-    """Counts repetitions frame by frame."""
+    """Counts repetitions frame by frame (``engine.simulator.SitupRepCounter``)."""
 
     count: int
 
     def reset(self) -> None: ...
 
-    def update(self, joints: np.ndarray | None, confidence: np.ndarray, timestamp: float) -> int: ...
-
-
-class SitUpCounter:
-    """Sit-up repetitions from the trunk's elevation angle.
-
-    The trunk is the vector pelvis -> neck; its elevation is the angle above the floor plane
-    (canonical y is up): about 0 deg lying, 60-90 deg sitting up. A repetition counts when
-    the elevation (median of the last 3 frames) reaches ``up_deg`` after having been below
-    ``down_deg`` (hysteresis, so jitter near one threshold never counts twice), i.e. at the
-    top, as a teacher counts "elbows touch knees". Frames where pelvis or neck is missing
-    are skipped.
-    """
-
-    def __init__(self, up_deg: float = 60.0, down_deg: float = 30.0):
-        if not down_deg < up_deg:
-            raise ValueError("down_deg must be below up_deg")
-        self.up_deg = up_deg
-        self.down_deg = down_deg
-        self.reset()
-
-    def reset(self) -> None:
-        self.count = 0
-        self._was_down = False
-        self._angles: deque[float] = deque(maxlen=3)
-        self.angle = math.nan
-
-    def update(self, joints, confidence, timestamp: float = 0.0) -> int:
-        if joints is None:
-            return self.count
-        p, n = JOINT_INDEX["pelvis"], JOINT_INDEX["neck"]
-        if confidence[p] < 0.5 or confidence[n] < 0.5:
-            return self.count
-        v = np.asarray(joints[n], float) - np.asarray(joints[p], float)
-        if not np.isfinite(v).all():
-            return self.count
-        self._angles.append(math.degrees(math.atan2(v[1], math.hypot(v[0], v[2]))))
-        self.angle = float(np.median(self._angles))
-        if self.angle <= self.down_deg:
-            self._was_down = True
-        elif self.angle >= self.up_deg and self._was_down:
-            self.count += 1
-            self._was_down = False
-        return self.count
+    def update(self, joints: np.ndarray, confidence: np.ndarray | None = None) -> int: ...
 
 
 def make_rep_counter(movement: str) -> RepCounter | None:
-    """The repetition counter of a movement: sit-ups only. Uses the movement simulator's
-    counter when this build has one (``engine.simulator.SitUpCounter`` with the same
-    ``reset``/``update``/``count`` interface), else :class:`SitUpCounter`."""
+    """The repetition counter of a movement: sit-ups only, with the movement simulator's
+    streaming counter (trunk elevation with hysteresis; see ``engine.simulator.reps``), the
+    same one that counts recordings, so live and offline counts agree."""
     if movement != "sit_ups":
         return None
-    try:  # the simulator knows the movement it generates best
-        from engine.simulator import SitUpCounter as SimCounter  # type: ignore[attr-defined]
-    except ImportError:
-        return SitUpCounter()
-    return SimCounter()
+    from engine.simulator.reps import SitupRepCounter
+
+    return SitupRepCounter()
 
 
 # --------------------------------------------------------------------------- results
@@ -591,7 +546,7 @@ class LiveScorer:
             take.last_seen = t
         reps = self.state.repetitions
         if take.counter is not None:
-            reps = take.counter.update(joints, conf, t)
+            reps = take.counter.update(joints, conf) if joints is not None else take.counter.count
         cfg = take.config
         elapsed = t - take.start_t
         if elapsed >= cfg.max_duration:
@@ -655,8 +610,8 @@ class LiveScorer:
         take.next_window_t = take.start_t + cfg.min_window_frames / SCORE_FPS
         if take.counter is not None:
             take.counter.reset()
-            for j, c, t in zip(take.j, take.c, take.t):
-                take.counter.update(j, c, t)
+            for j, c in zip(take.j, take.c):
+                take.counter.update(j, c)
         if take.sink is not None:
             try:
                 take.sink.begin(take.movement, take.start_t)

@@ -156,3 +156,28 @@ class StoreSink:
         if self._rec is not None:
             rec, self._rec = self._rec, None
             rec.abort()
+
+
+class FileSink:
+    """Keeps live attempts as recordings under :func:`unsaved_dir` when the class records
+    are not available (database missing, locked or read-only at start-up). ``finish``
+    returns the file's path; add it to the records later with ``Store.add_attempt``."""
+
+    def __init__(self, student_number: str = "", **meta: Any):
+        self.student_number = student_number
+        self.meta = meta
+
+    def begin(self, movement: str, first_timestamp: float) -> None:
+        pass
+
+    def append(self, timestamps, joints, confidence) -> None:
+        pass
+
+    def finish(self, data: AttemptData) -> Path:
+        rec = build_recording(data, student_number=self.student_number, **self.meta)
+        stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+        return save_recording(rec, unsaved_dir() / f"{self.student_number or 'unknown'}-"
+                                                   f"{data.movement}-{stamp}.ksr")
+
+    def abort(self) -> None:
+        pass

@@ -12,14 +12,12 @@ from engine.live import (
     EndReason,
     LiveScorer,
     Phase,
-    SitUpCounter,
     config_for,
 )
 from tests.live_helpers import (
     FakeScorer,
     MemorySink,
     jump_sequence,
-    lying_pose,
     situp_sequence,
     standing_pose,
 )
@@ -224,18 +222,6 @@ def test_sit_up_repetitions_are_counted():
     assert live.state.phase is Phase.DONE
     assert live.state.repetitions == 4 and sink.finished.repetitions == 4
     assert live.state.end_reason is EndReason.REST
-
-
-def test_sit_up_counter_hysteresis():
-    c = SitUpCounter()
-    angles = [0, 10, 62, 58, 62, 61, 20, 5, 65, 70, 40, 65]  # jitter near the top counts once
-    for a in angles:
-        c.update(lying_pose(a), ONES)
-    assert c.count == 2
-    c.reset()
-    assert c.count == 0
-    c.update(None, ONES)
-    assert c.count == 0
 
 
 def test_missing_joints_are_filled_before_scoring():

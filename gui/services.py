@@ -1,0 +1,88 @@
+"""What the app loads at start-up, each call made on a worker thread (never the UI's):
+the scoring model, the class records and the device. Every failure becomes a
+:class:`Problem` whose message says what to do next.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.paths import resource
+
+log = logging.getLogger("gui")
+MODEL_SUFFIXES = (".pt", ".onnx")
+#: The bundled model's preferred file names, best first; any other *.pt / *.onnx in
+#: resources/models/ is used when none of these exists.
+BUNDLED_NAMES = ("kinescore.pt", "starter.pt", "kinescore.onnx", "starter.onnx")
+
+
+class ModelError(RuntimeError):
+    """The model cannot be used; the message is teacher-actionable."""
+
+
+def models_dir() -> Path:
+    return resource("models")
+
+
+def find_bundled_model() -> Path | None:
+    """The bundled model in ``resources/models/`` (None when there is none)."""
+    d = models_dir()
+    for name in BUNDLED_NAMES:
+        if (d / name).is_file():
+            return d / name
+    found = sorted(p for p in d.glob("*") if p.suffix in MODEL_SUFFIXES and p.is_file()) if d.is_dir() else []
+    return found[0] if found else None
+
+
+def model_path(setting: str) -> Path | None:
+    """The model file a setting names ("" = the bundled model)."""
+    return Path(setting).expanduser() if setting else find_bundled_model()
+
+
+def load_scorer(path: Path | None):
+    """A scorer for ``path`` (torch checkpoint ``.pt``, or ``.onnx`` when the ONNX runtime
+    backend is part of this build). Raises :class:`ModelError`."""
+    if path is None:
+        raise ModelError(
+            f"No scoring model is installed (nothing in {models_dir()}). Live view and "
+            "recording work, and attempts are saved unscored; choose a model file in "
+            "Settings to score them."
+        )
+    if not path.is_file():
+        raise ModelError(
+            f"The model file {path} does not exist. Attempts are saved unscored until you "
+            "choose a model file in Settings."
+        )
+    try:
+        if path.suffix == ".onnx":
+            try:
+                from engine.runtime import OnnxScorer  # type: ignore[attr-defined]
+            except ImportError:
+                raise ModelError(
+                    f"{path}: this KineScore build cannot run ONNX models; choose a .pt model "
+                    "in Settings."
+                ) from None
+            return OnnxScorer(path)
+        import torch
+
+        from engine.model.scorer import TorchScorer
+
+        torch.set_num_threads(1)  # leave the other core to capture and drawing
+        return TorchScorer(str(path), num_threads=1)
+    except ModelError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - corrupt, truncated, wrong layout...
+        raise ModelError(
+            f"The model file {path} cannot be used ({exc}). Attempts are saved unscored; "
+            "choose another model file in Settings, or reinstall KineScore to restore the "
+            "bundled model."
+        ) from exc
+
+
+@dataclass
+class Problem:
+    key: str  # banner key: "device", "model", "database", "export", "save"
+    message: str
+    retry: bool = True
