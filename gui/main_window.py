@@ -34,7 +34,7 @@ from gui.records_service import RecordsService
 from gui.replay_panel import ReplayPanel
 from gui.results_panel import ResultsPanel
 from gui.roster_panel import RosterPanel
-from gui.services import ModelError, load_scorer, model_path
+from gui.services import ModelError, device_problem, load_scorer, model_path
 from gui.settings import Settings, save_settings
 from gui.settings_dialog import SettingsDialog
 from gui.tasks import TaskRunner
@@ -303,7 +303,7 @@ class MainWindow(QMainWindow):
 
     def _device_failed(self, message: str, code: str) -> None:
         self.live_panel.show_no_device(self.tr("No picture from the device"))
-        self.banners.show_message("device", "error", message, [
+        self.banners.show_message("device", "error", lambda: device_problem(code, message), [
             (lambda: self.tr("Retry"), self.open_device),
             (lambda: self.tr("Choose device…"), self.open_settings)])
 

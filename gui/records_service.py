@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from gui.settings import MOVEMENTS
 from gui.tasks import TaskRunner
@@ -17,16 +17,27 @@ log = logging.getLogger("gui")
 
 
 def describe_db_error(exc: BaseException, path) -> str:
+    """A translated, actionable sentence for a records failure, with the details."""
     text = str(exc)
     low = text.lower()
     if "readonly" in low or "read-only" in low or "permission" in low:
-        return (f"The class records at {path} are read-only ({text}). Scores cannot be saved "
-                "there: make the file writable or open another database (File menu); "
-                "attempts are kept in the 'unsaved' folder meanwhile.")
-    if "locked" in low or "busy" in low:
-        return (f"The class records at {path} are locked by another program ({text}). Close "
-                "the other program, then click Retry.")
-    return f"The class records at {path} cannot be used: {text}"
+        lead = QCoreApplication.translate(
+            "RecordsService",
+            "The class records at {path} are read-only: scores cannot be saved there. Make "
+            "the file writable or open another database (File menu); attempts are kept in the "
+            "'unsaved' folder meanwhile.")
+    elif "locked" in low or "busy" in low:
+        lead = QCoreApplication.translate(
+            "RecordsService",
+            "The class records at {path} are locked by another program. Close the other "
+            "program, then click Retry.")
+    else:
+        lead = QCoreApplication.translate(
+            "RecordsService",
+            "The class records at {path} cannot be used. Open another database (File menu) "
+            "or restore a backup.")
+    return QCoreApplication.translate("RecordsService", "{lead}\nDetails: {details}").format(
+        lead=lead.format(path=path), details=text)
 
 
 class RecordsService(QObject):

@@ -136,7 +136,8 @@ class ResultsPanel(QWidget):
         self.score_label.setStyleSheet(
             f"font-size: {36 if big else 24}pt; font-weight: bold; color: {'#111' if big else '#777'};")
         national = self.grading.national(grade)
-        self.grade_label.setText(f"{texts.grade_name(grade)}\n{self.tr('national: {n}').format(n=texts.grade_name(national))}")
+        national_text = self.tr("national: {n}").format(n=texts.grade_name(national))
+        self.grade_label.setText(f"{texts.grade_name(grade)}\n{national_text}")
         alpha = "" if big else "border: 2px dashed white;"
         self.grade_label.setStyleSheet(
             f"background: {colour}; color: white; font-size: 15pt; font-weight: bold; "

@@ -6,8 +6,9 @@ the scoring model, the class records and the device. Every failure becomes a
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 from engine.paths import resource
 
@@ -41,29 +42,32 @@ def model_path(setting: str) -> Path | None:
     return Path(setting).expanduser() if setting else find_bundled_model()
 
 
+def _t(text: str) -> str:
+    from PySide6.QtCore import QCoreApplication
+
+    return QCoreApplication.translate("Services", text)
+
+
 def load_scorer(path: Path | None):
     """A scorer for ``path`` (torch checkpoint ``.pt``, or ``.onnx`` when the ONNX runtime
     backend is part of this build). Raises :class:`ModelError`."""
     if path is None:
-        raise ModelError(
-            f"No scoring model is installed (nothing in {models_dir()}). Live view and "
-            "recording work, and attempts are saved unscored; choose a model file in "
-            "Settings to score them."
-        )
+        raise ModelError(_t(
+            "No scoring model is installed (nothing in {folder}). Live view and recording "
+            "work, and attempts are saved unscored; choose a model file in Settings to score "
+            "them.").format(folder=models_dir()))
     if not path.is_file():
-        raise ModelError(
-            f"The model file {path} does not exist. Attempts are saved unscored until you "
-            "choose a model file in Settings."
-        )
+        raise ModelError(_t(
+            "The model file {path} does not exist. Attempts are saved unscored until you "
+            "choose a model file in Settings.").format(path=path))
     try:
         if path.suffix == ".onnx":
             try:
                 from engine.runtime import OnnxScorer  # type: ignore[attr-defined]
             except ImportError:
-                raise ModelError(
-                    f"{path}: this KineScore build cannot run ONNX models; choose a .pt model "
-                    "in Settings."
-                ) from None
+                raise ModelError(_t(
+                    "{path}: this KineScore build cannot run ONNX models; choose a .pt model "
+                    "in Settings.").format(path=path)) from None
             return OnnxScorer(path)
         import torch
 
@@ -74,15 +78,35 @@ def load_scorer(path: Path | None):
     except ModelError:
         raise
     except Exception as exc:  # noqa: BLE001 - corrupt, truncated, wrong layout...
-        raise ModelError(
-            f"The model file {path} cannot be used ({exc}). Attempts are saved unscored; "
+        raise ModelError(_t(
+            "The model file {path} cannot be used ({error}). Attempts are saved unscored; "
             "choose another model file in Settings, or reinstall KineScore to restore the "
-            "bundled model."
-        ) from exc
+            "bundled model.").format(path=path, error=exc)) from exc
 
 
-@dataclass
-class Problem:
-    key: str  # banner key: "device", "model", "database", "export", "save"
-    message: str
-    retry: bool = True
+DEVICE_ADVICE = {  # devices.ErrorCode -> what the teacher should do
+    "sdk_missing": QT_TRANSLATE_NOOP("Services", "The software for this device is not "
+                                     "installed; see the set-up guide, or choose another "
+                                     "device."),
+    "not_found": QT_TRANSLATE_NOOP("Services", "The device is not connected. Plug it in and "
+                                   "click Retry, or choose another device."),
+    "busy": QT_TRANSLATE_NOOP("Services", "The device is used by another program. Close that "
+                              "program, then click Retry."),
+    "disconnected": QT_TRANSLATE_NOOP("Services", "The device was unplugged or stopped. Plug "
+                                      "it back in and click Retry; attempts already saved "
+                                      "are safe."),
+    "no_frames": QT_TRANSLATE_NOOP("Services", "The device sends no picture. Check its cable "
+                                   "and that no other program uses it, then click Retry."),
+    "file": QT_TRANSLATE_NOOP("Services", "The file cannot be played. Choose another file or "
+                              "device."),
+    "bad_spec": QT_TRANSLATE_NOOP("Services", "The device setting is not valid. Choose a "
+                                  "device in Settings."),
+}
+
+
+def device_problem(code: str, message: str) -> str:
+    """A translated, actionable sentence for a device error, with the device's own words."""
+    advice = DEVICE_ADVICE.get(code)
+    lead = _t(advice) if advice else _t("The device stopped. Click Retry, or choose another "
+                                        "device.")
+    return _t("{advice}\nDetails: {details}").format(advice=lead, details=message)

@@ -185,13 +185,13 @@ def test_language_switch_to_chinese_and_back(qtbot, make_window):
     win = make_window()
     wait_roster(qtbot, win)
     win.set_language("zh_CN")
-    assert win.tabs.tabText(0) == "实时"
+    qtbot.waitUntil(lambda: win.tabs.tabText(0) == "实时", timeout=3000)  # LanguageChange
     assert win.roster.table.horizontalHeaderItem(JUMP_COL).text() == "立定跳远"
     assert win.live_panel.start_button.text() == "开始（空格）"
     assert win.results.stages_title.text() == "动作阶段"
     assert win.file_menu.title() == "文件(&F)"
     win.set_language("en")
-    assert win.tabs.tabText(0) == "Live"
+    qtbot.waitUntil(lambda: win.tabs.tabText(0) == "Live", timeout=3000)
     assert win.roster.table.horizontalHeaderItem(JUMP_COL).text() == "Standing long jump"
     from gui.settings import load_settings
 
