@@ -416,6 +416,8 @@ class SkeletonSource(abc.ABC):
         with self._lock:
             if self._state is SourceState.RUNNING:
                 return self
+            if self._state in (SourceState.FAILED, SourceState.ENDED):
+                self.stop()  # join the finished thread(s) before starting new ones
             if self._state is SourceState.FAILED:
                 # a failed device is re-acquired from scratch (this is what "Retry" does)
                 self._release()

@@ -142,6 +142,15 @@ def synthetic_k4a_calibration_json(fx_n: float = 0.49, fy_n: float = 0.65) -> st
     }})  # fmt: skip
 
 
+def synthetic_k4a_calibration(pyk4a):
+    """A pyk4a ``Calibration`` (720p colour, NFOV unbinned depth) built by the real SDK from
+    :func:`synthetic_k4a_calibration_json`."""
+    return pyk4a.Calibration.from_raw(
+        synthetic_k4a_calibration_json(), pyk4a.DepthMode.NFOV_UNBINNED,
+        pyk4a.ColorResolution.RES_720P, thread_safe=False,
+    )  # fmt: skip
+
+
 # a standing person in colour-camera millimetres (OpenCV axes), 2.5 m away
 _STANDING_MM = np.array([
     [0, -50, 2500], [-100, -30, 2500], [-100, 400, 2480], [-100, 820, 2500],
@@ -244,10 +253,7 @@ def bench_kinect(frames: int = 300, full_chain: bool = True) -> dict:
         from devices.kinect import import_pyk4a
 
         pyk4a = import_pyk4a()
-        cal = pyk4a.Calibration.from_raw(
-            synthetic_k4a_calibration_json(), pyk4a.DepthMode.NFOV_UNBINNED,
-            pyk4a.ColorResolution.RES_720P, thread_safe=False,
-        )  # fmt: skip
+        cal = synthetic_k4a_calibration(pyk4a)
         ct = pyk4a.CalibrationType
         k = np.asarray(cal.get_camera_matrix(ct.COLOR), dtype=np.float64)
 
@@ -274,7 +280,10 @@ def bench_kinect(frames: int = 300, full_chain: bool = True) -> dict:
         kp = kp + rng.normal(0, 1.0, kp.shape).astype(np.float32)
         rel = (p - p[0]) / 1000.0 * [1, -1, -1]
         pairs.append((depth, PoseResult(kp, np.full(NUM_JOINTS, 0.9, np.float32), rel), p))
+    import engine.preprocess.fusion  # noqa: F401 - imported at open time by the source too
+
     parts = {"rays_sdk": 0.0, "lift": 0.0, "fusion": 0.0}
+    fused = 0
     errs = []
     for i in range(frames):
         depth, pose, truth = pairs[i % len(pairs)]
@@ -283,16 +292,20 @@ def bench_kinect(frames: int = 300, full_chain: bool = True) -> dict:
         t1 = time.perf_counter()
         joints, conf, measured = lift_keypoints(pose, depth, rays)
         t2 = time.perf_counter()
-        refined = refine_with_fusion(joints, rays, k)
+        # as the source does: eq. 1 is solved only when some joints were estimated
+        refined = joints if measured.all() else refine_with_fusion(joints, rays, k)
         t3 = time.perf_counter()
         parts["rays_sdk"] += t1 - t0
         parts["lift"] += t2 - t1
         parts["fusion"] += t3 - t2
+        fused += not measured.all()
         truth_c = truth / 1000.0 * [1, -1, -1]
         errs.append(np.linalg.norm(refined - truth_c, axis=1))
     total = sum(parts.values())
     out["lifting_fps"] = round(_rate(frames, total), 1)
     out["lifting_ms_per_frame"] = {k_: round(v / frames * 1000, 3) for k_, v in parts.items()}
+    out["frames_needing_fusion"] = f"{fused}/{frames}"
+    out["fusion_ms_per_fused_frame"] = round(parts["fusion"] / max(fused, 1) * 1000, 3)
     e = np.concatenate(errs)
     out["lifting_error_mm"] = {"median": round(float(np.median(e)) * 1000, 1),
                                "p95": round(float(np.percentile(e, 95)) * 1000, 1)}  # fmt: skip
@@ -317,12 +330,52 @@ def bench_kinect(frames: int = 300, full_chain: bool = True) -> dict:
             rgb = cv2.cvtColor(bgra, cv2.COLOR_BGRA2RGB)
             pose = est.estimate(rgb)
             rays = keypoint_rays(pose.keypoints_2d, unproject)
-            joints, conf, _ = lift_keypoints(pose, depth, rays)
-            if joints is not None:
+            joints, conf, measured = lift_keypoints(pose, depth, rays)
+            if joints is not None and not measured.all():
                 refine_with_fusion(joints, rays, k)
         out["kinect_chain_720p_fps"] = round(_rate(n, time.perf_counter() - t), 1)
         est.close()
     return out
+
+
+def plot(res: dict, path: Path) -> Path:
+    """Bar chart of the pipeline rates against the 30 fps target (PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    bars: list[tuple[str, float]] = []
+    w = res.get("webcam", {})
+    for key, label in (("serial", "webcam: decode+pose+map"), ("live_30fps", "webcam: live 30 fps camera"),
+                       ("serial_max_input_320", "webcam: input 320 px"),
+                       ("serial_cv2_threads_1", "webcam: OpenCV 1 thread"),
+                       ("serial_detector_every_frame", "webcam: detector every frame")):  # fmt: skip
+        if key in w:
+            bars.append((label, w[key]["steady_fps_second_half"]))
+    if "pose_only_fps" in w:
+        bars.append(("MediaPipe alone", w["pose_only_fps"]))
+    k = res.get("kinect", {})
+    if "kinect_chain_720p_fps" in k:
+        bars.append(("Kinect: pose 720p + lift + eq. 1", k["kinect_chain_720p_fps"]))
+    if not bars:
+        raise ValueError("nothing to plot")
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(bars) + 1.2))
+    names, vals = zip(*bars)
+    ax.barh(range(len(bars)), vals, color="#4c78a8")
+    ax.set_yticks(range(len(bars)), names)
+    ax.invert_yaxis()
+    ax.axvline(30, color="#e45756", ls="--", label="30 fps target")
+    for i, v in enumerate(vals):
+        ax.text(v + 0.5, i, f"{v:.1f}", va="center", fontsize=8)
+    load = res.get("machine", {}).get("load_average_1min")
+    ax.set_xlabel("frames per second (steady state)")
+    ax.set_title(f"Device pipelines on this 2-core CPU (load average {load})", fontsize=10)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
 
 
 def machine() -> dict:
@@ -355,6 +408,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--frames", type=int, default=300, help="frames per measurement (300)")
     p.add_argument("--levers", action="store_true", help="also measure the speed levers")
     p.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    p.add_argument("--plot", type=Path, help="also draw the rates as a PNG bar chart")
     args = p.parse_args(argv)
     os.environ.setdefault("GLOG_minloglevel", "2")
     res: dict = {"machine": machine()}
@@ -366,6 +420,8 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.json:
         args.json.write_text(text + "\n")
+    if args.plot:
+        plot(res, args.plot)
     return 0
 
 

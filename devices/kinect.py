@@ -24,7 +24,9 @@ skeleton comes from the colour image:
    has no skeleton (``joints=None``) but keeps its 2D keypoints.
 5. **Refinement** by the fusion step of the paper's eq. 1 (``engine.preprocess.fusion.fuse``,
    λ1 = 0.6) with the colour camera as the projection Π: joints measured on their rays are
-   left as they are, the estimated ones of step 4 are pulled onto their keypoint's ray. The
+   left as they are (they already minimize eq. 1, whose terms are independent per joint
+   without IMU, so frames where every joint was measured skip the solve), the estimated ones
+   of step 4 are pulled onto their keypoint's ray. The
    device's IMU sits in the camera, not on the student, so eq. 1's IMU term is not used here;
    the IMU samples are passed on in ``Frame.imu`` and stored with the recording.
 
@@ -219,6 +221,26 @@ def lift_keypoints(
     return joints.astype(np.float32), np.clip(conf, 0, 1).astype(np.float32), measured
 
 
+_BLAS_LIMIT = None
+
+
+def _one_blas_thread():
+    """A context that runs numpy's BLAS on one thread. ``fuse`` solves one small (51 x 51)
+    system per frame; multithreaded OpenBLAS makes that ~10x slower on 2 cores (1.6 ms idle,
+    8-23 ms measured while other programs load the CPU, against 0.4-0.7 ms on one thread)."""
+    global _BLAS_LIMIT
+    try:
+        if _BLAS_LIMIT is None:
+            from threadpoolctl import ThreadpoolController
+
+            _BLAS_LIMIT = ThreadpoolController()
+        return _BLAS_LIMIT.limit(limits=1, user_api="blas")
+    except Exception:  # threadpoolctl missing or no BLAS found: run as is
+        import contextlib
+
+        return contextlib.nullcontext()
+
+
 def refine_with_fusion(
     joints: np.ndarray, rays: np.ndarray, camera_matrix: np.ndarray
 ) -> np.ndarray:
@@ -233,7 +255,8 @@ def refine_with_fusion(
     ok = np.isfinite(joints).all(axis=1)
     p = np.where(ok[:, None], joints, 0.0)
     q = np.where((ok & np.isfinite(q).all(axis=1))[:, None], q, np.nan)
-    out = fuse(p[None], q[None], cam)[0]
+    with _one_blas_thread():
+        out = fuse(p[None], q[None], cam)[0]
     out[~ok] = np.nan
     return out
 
@@ -267,6 +290,7 @@ class _K4ASource(SkeletonSource):
         self._camera_matrix: np.ndarray | None = None
         self._calib_info: dict[str, Any] | None = None
         self._dev0: int | None = None  # device timestamp (µs) of the clock anchor
+        self._index_us0: int | None = None  # device timestamp (µs) of frame index 0
         self._clk0 = 0.0
         self._prev_us: int | None = None
         self._pending_imu: list[tuple] = []
@@ -303,6 +327,8 @@ class _K4ASource(SkeletonSource):
     def _make_estimator(self, size: tuple[int, int] = (1280, 720)) -> None:
         self.estimator = create_pose_estimator(self._estimator_spec, **self._estimator_options)
         self.estimator.warm_up(*size)
+        if self.refine:  # import the fusion step now, not on the first frame that needs it
+            importlib.import_module("engine.preprocess.fusion")
 
     def _close_estimator(self) -> None:
         if self.estimator is not None and self.estimator is not self._estimator_spec:
@@ -326,6 +352,23 @@ class _K4ASource(SkeletonSource):
                 continue
         return np.asarray(rows, dtype=np.float64) if rows else None
 
+    def _to_rgb(self, color: np.ndarray) -> np.ndarray:
+        """BGRA32 (live, KineScore's setting) or MJPG (k4arecorder's default for .mkv files)
+        colour -> RGB."""
+        import cv2
+
+        if color.ndim == 3 and color.shape[2] == 4:
+            return cv2.cvtColor(color, cv2.COLOR_BGRA2RGB)
+        if color.ndim == 1:  # MJPG: one compressed JPEG per frame
+            bgr = cv2.imdecode(color, cv2.IMREAD_COLOR)
+            if bgr is not None:
+                return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        raise DeviceError(
+            "The Kinect colour stream is in a format KineScore cannot read (NV12/YUY2 or a "
+            "damaged MJPG frame). Record with the colour format BGRA32 or MJPG.",
+            code=ErrorCode.FILE, device=self.name, retry=False,
+        )  # fmt: skip
+
     def _frame_from_capture(self, capture, imu_samples: list) -> Frame | None:
         color = capture.color
         if color is None:
@@ -339,21 +382,12 @@ class _K4ASource(SkeletonSource):
             if gap > 0:
                 self._count_dropped(gap)
         self._prev_us = us
-        index = int(round((us - self._dev0) / period_us))
+        if self._index_us0 is None:
+            self._index_us0 = us
+        index = int(round((us - self._index_us0) / period_us))
         ts = self._to_clock(us)
         imu = self._imu_rows(imu_samples)
-        import cv2
-
-        if color.ndim == 3 and color.shape[2] == 4:
-            rgb = cv2.cvtColor(color, cv2.COLOR_BGRA2RGB)
-        elif color.ndim == 3 and color.shape[2] == 3:
-            rgb = cv2.cvtColor(color, cv2.COLOR_BGR2RGB)
-        else:  # MJPG/NV12 colour formats are not configured by KineScore
-            raise DeviceError(
-                "The Kinect colour stream is not in BGRA format. Record with the colour format "
-                "BGRA32 (or MJPG, which k4arecorder decodes), then try again.",
-                code=ErrorCode.FILE, device=self.name, retry=False,
-            )  # fmt: skip
+        rgb = self._to_rgb(color)
         image = rgb if self.include_image else None
         pose = self.estimator.estimate(rgb)
         if pose is None:
@@ -369,10 +403,12 @@ class _K4ASource(SkeletonSource):
                 )  # fmt: skip
             return Frame.empty(ts, index, image=image, keypoints_2d=pose.keypoints_2d, imu=imu)
         rays = keypoint_rays(pose.keypoints_2d, self._unproject)
-        joints, conf, _ = lift_keypoints(pose, depth, rays, window=self.window)
+        joints, conf, measured = lift_keypoints(pose, depth, rays, window=self.window)
         if joints is None:
             return Frame.empty(ts, index, image=image, keypoints_2d=pose.keypoints_2d, imu=imu)
-        if self.refine:
+        if self.refine and not measured.all():
+            # measured joints lie on their rays, where eq. 1 leaves them exactly (its terms are
+            # per joint without IMU), so the solve is only needed when some were estimated
             joints = refine_with_fusion(joints, rays, self._camera_matrix)
         return Frame(ts, index, joints, conf, image, pose.keypoints_2d, imu)
 
@@ -510,6 +546,7 @@ class KinectSource(_K4ASource):
 
     def _on_start(self) -> None:
         self._dev0 = None
+        self._index_us0 = None  # live: frames are counted from each start
         self._prev_us = None
 
     def _drain_imu(self) -> list:
@@ -573,6 +610,7 @@ class KinectPlaybackSource(_K4ASource):
         self._next_imu = None
         self._imu_done = False
         self._pending = None
+        self._eof = False
         self._anchor: tuple[float, int] | None = None
 
     @classmethod
@@ -638,11 +676,12 @@ class KinectPlaybackSource(_K4ASource):
         self._close_estimator()
 
     def _on_start(self) -> None:
-        if self._pending is None and self._anchor is not None:  # restarted after the end
+        if self._eof:  # played to the end: start again; a stop() mid-file resumes
             self._rewind()
         self._anchor = None
 
     def _rewind(self) -> None:
+        self._eof = False
         self._playback.seek(0)
         self._pending, self._next_imu = None, None
         self._imu_done = not self._playback.configuration.get("imu_track_enabled", False)
@@ -670,6 +709,7 @@ class KinectPlaybackSource(_K4ASource):
                 self._pending = self._playback.get_next_capture()
             except EOFError:
                 if not self.loop:
+                    self._eof = True
                     raise EndOfStream from None
                 self._rewind()
                 self._anchor = None

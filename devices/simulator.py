@@ -1,26 +1,30 @@
 """Simulated students as a live source: ``simulator`` or ``simulator:sit_ups``.
 
 The embedded default behind ``kinescore --demo``: no hardware needed. The source asks an
-*attempt generator* for one attempt at a time (a student doing one of the four movements, with
-or without faults), plays it at real speed (or ``speed`` times faster; ``speed=None`` as fast
-as possible), holds the student still for ``gap_seconds`` between attempts and goes on to the
-next student (forever, unless ``attempts`` is given).
+*attempt generator* for one attempt at a time — a student of a simulated class doing one of
+the four movements (all four in turn unless one is named), with faults drawn from the
+student's skill — plays what the simulated depth sensor saw at its recorded pace (or ``speed``
+times faster; ``speed=None`` as fast as the consumer reads), holds the student still for
+``gap_seconds``, and goes on with the next student (forever, unless ``attempts`` is given).
 
-The generator is a callable ``generate(movement, index, rng) -> SimulatedAttempt``; the default
-one drives ``engine.simulator`` (the simulator issue). Everything the simulator knows about the
-attempt (student, faults, true score...) is in ``SimulatedAttempt.labels``, exposed as
-:attr:`SimulatorSource.current_attempt` and stored by the attempt recorder in
-``RecordingMeta.extra["simulator"]``.
+The default generator is :func:`engine_generator`, on ``engine.simulator.simulate_attempt``:
+attempt ``i`` is ``simulate_attempt(movement, seed=[seed, i], student=i % class_size,
+population_seed=seed)``, so the same seed replays the same class. Its sensor model already
+places the joints in the canonical camera frame, jitters frame times, drops frames, adds noise
+and occlusions; the source keeps those timestamps (frame gaps count in ``dropped_frames``, as
+on a real sensor) and maps them onto the monotonic clock.
 
-Position: the skeleton is placed in the canonical camera frame with ``camera_offset`` added to
-the simulator's joints (default: the camera 1.0 m above the floor and 3.5 m in front of the
-student's start position), so it looks like a sensor's output. Frames optionally get Gaussian
-jitter (``noise_m``, metres) and a per-joint confidence of 1 (0.9 with noise).
+What the simulator knows about the attempt (student, score, grade, faults, stage scores...)
+is :attr:`SimulatorSource.current_attempt` while it plays; the attempt recorder stores the
+latest one under ``RecordingMeta.extra["simulated_attempt"]`` (not as top-level labels: a live
+recording is trimmed and includes the pause, so the simulator's frame-indexed stage bounds
+would not fit it).
 """
 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,44 +45,51 @@ from engine.skeleton import NUM_JOINTS
 
 MOVEMENTS = ("standing_long_jump", "sit_ups", "free_throw", "overhead_pass")
 
+#: The labels of a simulated attempt exposed live and stored with a recording.
+LIVE_LABELS = (
+    "score", "grade", "faults", "stage_scores", "stage_keys", "true_score", "repetitions",
+)  # fmt: skip
+
 
 @dataclass
 class SimulatedAttempt:
-    """One simulated attempt: joints (T, 17, 3) canonical metres (floor at y = 0), the frame
-    rate, and labels (JSON-serializable)."""
+    """One attempt as the sensor saw it: joints (T, 17, 3) canonical camera-frame metres,
+    confidence (T, 17), timestamps (T,) seconds (any origin, increasing), labels (JSON)."""
 
     joints: np.ndarray
-    fps: float
+    confidence: np.ndarray
+    timestamps: np.ndarray
     labels: dict[str, Any] = field(default_factory=dict)
 
 
-Generator = Callable[[str, int, np.random.Generator], SimulatedAttempt]
+#: ``generate(movement, index, seed) -> SimulatedAttempt``
+Generator = Callable[[str, int, int], SimulatedAttempt]
 
 
-def engine_generator(**options) -> Generator:
-    """The default generator, on ``engine.simulator`` (raises :class:`DeviceError` when the
-    simulator is not part of this build)."""
+def engine_generator(class_size: int = 30, **options) -> Generator:
+    """The default generator, on ``engine.simulator.simulate_attempt`` (``options`` go to it,
+    e.g. ``sensor=False`` for an ideal sensor). Raises :class:`DeviceError` when the simulator
+    is not part of this build."""
     try:
-        from engine import simulator as sim
+        from engine.simulator import simulate_attempt
     except ImportError as exc:
         raise DeviceError(
             "The movement simulator is not part of this KineScore build (engine.simulator is "
             "missing). Reinstall KineScore, or choose a camera instead.",
             code=ErrorCode.SDK_MISSING, retry=False,
         ) from exc  # fmt: skip
-    simulate = getattr(sim, "simulate_attempt", None)
-    if simulate is None:
-        raise DeviceError(
-            "This build's movement simulator has no simulate_attempt(); update KineScore.",
-            code=ErrorCode.SDK_MISSING, retry=False,
-        )  # fmt: skip
 
-    def generate(movement: str, index: int, rng: np.random.Generator) -> SimulatedAttempt:
-        out = simulate(movement, index=index, rng=rng, **options)
-        joints = np.asarray(out.joints, dtype=np.float32)
-        fps = float(getattr(out, "fps", 30.0))
-        labels = dict(getattr(out, "labels", {}) or {})
-        return SimulatedAttempt(joints, fps, labels)
+    def generate(movement: str, index: int, seed: int) -> SimulatedAttempt:
+        att = simulate_attempt(
+            movement, seed=[seed, index], student=index % class_size, population_seed=seed,
+            **options,
+        )  # fmt: skip
+        rec = att.recording
+        extra = rec.meta.extra or {}
+        labels = {k: extra[k] for k in LIVE_LABELS if k in extra}
+        labels["student_id"] = rec.meta.student_id
+        labels["seed"] = [int(seed), int(index)]
+        return SimulatedAttempt(rec.joints, rec.confidence, rec.timestamps, labels)
 
     return generate
 
@@ -89,13 +100,12 @@ class SimulatorSource(SkeletonSource):
 
     Args:
         movement: one movement key, or None to cycle through the four.
-        seed: seed of the random students and faults (same seed, same stream).
-        speed: 1 = real time; None/0/"max" = as fast as possible.
-        attempts: stop (end of stream) after this many attempts; None = forever.
+        seed: seed of the simulated class and its attempts (same seed, same stream).
+        speed: 1 = real time; None/0/"max" = as fast as possible (pull mode).
+        attempts: end the stream after this many attempts; None = forever.
         gap_seconds: the student stands still this long between attempts.
-        noise_m: Gaussian jitter added to every joint (metres).
-        camera_offset: added to the simulator's joints to place them in front of the camera.
         generator: attempt generator (default: :func:`engine_generator`).
+        generator_options: options for :func:`engine_generator` (``class_size``, ``sensor``...).
     """
 
     def __init__(
@@ -105,9 +115,7 @@ class SimulatorSource(SkeletonSource):
         seed: int = 0,
         speed: float | str | None = 1.0,
         attempts: int | None = None,
-        gap_seconds: float = 1.0,
-        noise_m: float = 0.0,
-        camera_offset: tuple[float, float, float] = (0.0, -1.0, -3.5),
+        gap_seconds: float = 1.5,
         generator: Generator | None = None,
         generator_options: dict[str, Any] | None = None,
     ):
@@ -121,24 +129,24 @@ class SimulatorSource(SkeletonSource):
             )  # fmt: skip
         super().__init__("Simulator", serial=f"sim-{seed}", nominal_fps=30.0)
         self.movement = movement
-        self.seed = seed
+        self.seed = int(seed)
         self.speed = _parse_speed(speed)
         self.pull = self.speed is None
         self.attempts = attempts
         self.gap_seconds = gap_seconds
-        self.noise_m = noise_m
-        self.camera_offset = np.asarray(camera_offset, dtype=np.float32)
         self._generator = generator
         self._generator_options = generator_options or {}
-        self._rng = np.random.default_rng(seed)
         self._attempt_no = 0
-        self._current: SimulatedAttempt | None = None
-        self._queue: list[tuple[np.ndarray, dict[str, Any] | None]] = []  # (joints, labels)
+        # frames to play: (time from stream start, joints, confidence, labels or None)
+        self._queue: deque[tuple[float, np.ndarray, np.ndarray, dict | None]] = deque()
+        self._t_next = 0.0  # stream time at which the next attempt starts
+        self._prev_t: float | None = None
         self._info_lock = threading.Lock()
         self._current_labels: dict[str, Any] | None = None
         self._last_labels: dict[str, Any] | None = None  # survives the pause after an attempt
-        self._anchor = 0.0
-        self._n = 0  # frames emitted since start
+        self._anchor = 0.0  # clock time of stream time ``_anchor_t``
+        self._anchor_t = 0.0
+        self._n = 0
 
     @classmethod
     def from_spec(cls, arg: str | None, **options) -> SimulatorSource:
@@ -160,13 +168,13 @@ class SimulatorSource(SkeletonSource):
         return self._attempt_no
 
     def metadata(self) -> dict[str, Any]:
-        """Adds ``simulator``: the labels of the latest attempt played (also during the pause
-        after it, so a recording stopped then still gets them)."""
+        """Adds ``simulated_attempt``: the labels of the latest attempt played (also during the
+        pause after it, so a recording stopped then still gets them)."""
         md = super().metadata()
         with self._info_lock:
             labels = self._last_labels
         if labels is not None:
-            md["simulator"] = dict(labels)
+            md["simulated_attempt"] = dict(labels)
         return md
 
     # ------------------------------------------------------------------ backend
@@ -175,53 +183,67 @@ class SimulatorSource(SkeletonSource):
             self._generator = engine_generator(**self._generator_options)
 
     def _on_start(self) -> None:
+        # stream time continues where it stopped; the clock anchor moves to now
+        head = self._queue[0][0] if self._queue else self._t_next
         self._anchor = max(clock(), self._last_timestamp + 1.0 / self.nominal_fps)
-        self._n = 0
+        self._anchor_t = head
+        self._prev_t = None
 
     def _next_attempt(self) -> None:
         if self.attempts is not None and self._attempt_no >= self.attempts:
             raise EndOfStream
         movement = self.movement or MOVEMENTS[self._attempt_no % len(MOVEMENTS)]
-        att = self._generator(movement, self._attempt_no, self._rng)
+        att = self._generator(movement, self._attempt_no, self.seed)
         joints = np.asarray(att.joints, dtype=np.float32)
+        t = np.asarray(att.timestamps, dtype=np.float64)
+        conf = np.asarray(att.confidence, dtype=np.float32)
         if joints.ndim != 3 or joints.shape[1:] != (NUM_JOINTS, 3) or len(joints) == 0:
             raise DeviceError(
                 f"The simulator produced joints of shape {joints.shape}, expected (T, 17, 3).",
                 code=ErrorCode.FAILED,
             )  # fmt: skip
-        if abs(att.fps - self.nominal_fps) > 1e-6:
-            from engine.preprocess import resample_frames
-
-            n_out = max(1, int(round(len(joints) * self.nominal_fps / att.fps)))
-            joints = np.asarray(resample_frames(joints, n_out), dtype=np.float32)
+        if t.shape != (len(joints),) or conf.shape != (len(joints), NUM_JOINTS):
+            raise DeviceError("The simulator's timestamps or confidence do not match its "
+                              "joints.", code=ErrorCode.FAILED)  # fmt: skip
         labels = {"movement": movement, "attempt": self._attempt_no, **att.labels}
         self._attempt_no += 1
-        gap = int(round(self.gap_seconds * self.nominal_fps))
-        self._queue = [(j, labels) for j in joints]
-        self._queue += [(joints[-1], None)] * gap  # stand still after the attempt
+        rel = self._t_next + (t - t[0])
+        for k in range(len(joints)):
+            self._queue.append((float(rel[k]), joints[k], conf[k], labels))
+        dt = 1.0 / self.nominal_fps
+        last = float(rel[-1])
+        n_gap = int(round(self.gap_seconds * self.nominal_fps))
+        for k in range(1, n_gap + 1):  # standing still after the attempt
+            self._queue.append((last + k * dt, joints[-1], conf[-1], None))
+        self._t_next = last + (n_gap + 1) * dt
 
     def _capture(self, timeout: float) -> Frame | None:
         if not self._queue:
             self._next_attempt()
-        ts = self._anchor + self._n / self.nominal_fps
+        t_rel, joints, conf, labels = self._queue[0]
+        due = self._anchor + (t_rel - self._anchor_t) / (self.speed or 1.0)
         if self.speed is not None:
-            wait = self._anchor + self._n / self.nominal_fps / self.speed - clock()
+            wait = due - clock()
             if wait > 0:
                 if wait > timeout:
                     self._stop_event.wait(timeout)
                     return None
                 if self._stop_event.wait(wait):
                     return None
-        joints, labels = self._queue.pop(0)
+        self._queue.popleft()
         with self._info_lock:
             self._current_labels = labels
             if labels is not None:
                 self._last_labels = labels
-        j = joints + self.camera_offset
-        conf = np.ones(NUM_JOINTS, np.float32)
-        if self.noise_m > 0:
-            j = j + self._rng.normal(0.0, self.noise_m, j.shape).astype(np.float32)
-            conf[:] = 0.9
-        frame = Frame(ts, self._n, j, conf)
+        if self._prev_t is not None:  # frames the simulated sensor dropped
+            gap = int(round((t_rel - self._prev_t) * self.nominal_fps)) - 1
+            if gap > 0:
+                self._count_dropped(gap)
+                self._n += gap  # like a device's frame counter, the index skips them
+        self._prev_t = t_rel
+        ts = self._anchor + (t_rel - self._anchor_t)  # the recorded spacing, at every speed
+        index = self._n
         self._n += 1
-        return frame
+        if not (conf > 0).any():
+            return Frame.empty(ts, index)
+        return Frame(ts, index, joints, conf)

@@ -260,7 +260,7 @@ class WebcamSource(SkeletonSource):
             self.estimator = None
 
     def _on_start(self) -> None:
-        if self._eof or (self.target_kind == "file" and self._index > 0):
+        if self._eof:  # played to the end: start again; a stop() mid-file resumes
             self._rewind()
         self._t0 = clock() - self._index / self.nominal_fps
         self._offset = None

@@ -312,7 +312,7 @@ class PyK4APlayback:
     @property
     def configuration(self) -> dict:
         return {
-            "color_format": ImageFormat.COLOR_BGRA32,
+            "color_format": ImageFormat.COLOR_MJPG if self._info.get("mjpg") else ImageFormat.COLOR_BGRA32,
             "color_resolution": ColorResolution.RES_720P,
             "depth_mode": DepthMode.NFOV_UNBINNED,
             "camera_fps": FPS.FPS_30,
@@ -337,6 +337,11 @@ class PyK4APlayback:
             raise EOFError()
         cap = WORLD.render(self._pos)
         self._pos += 1
+        if self._info.get("mjpg"):  # k4arecorder's default colour format
+            import cv2
+
+            ok, buf = cv2.imencode(".jpg", cap.color[..., :3])
+            cap.color = buf.reshape(-1)
         return cap
 
     def get_next_imu_sample(self):

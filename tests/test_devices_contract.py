@@ -27,11 +27,12 @@ from tests.devices_helpers import (
 BACKENDS = ["simulator", "webcam", "video", "replay", "kinect", "kinect-playback"]
 
 
-def sway_generator(movement, index, rng):
+def sway_generator(movement, index, seed):
     t = np.arange(45) / 30.0
-    j = np.repeat(STANDING[None], len(t), 0) + np.array([0, 0.95, 0], np.float32)
+    j = np.repeat(STANDING[None], len(t), 0) + np.array([0, 0.0, -3.0], np.float32)
     j[:, :, 0] += 0.1 * np.sin(2 * np.pi * t)[:, None]
-    return SimulatedAttempt(j, 30.0, {"student": f"S{index}", "score": 80.0 + index})
+    conf = np.full((len(t), 17), 0.9, np.float32)
+    return SimulatedAttempt(j, conf, t, {"student_id": f"S{index}", "score": 80.0 + index})
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def make_source(request, tmp_path, monkeypatch):
     made = []
 
     def make(backend: str):
-        if backend == "simulator":
+        if backend == "simulator":  # the real engine.simulator is exercised in test_devices_replay
             src = create_source("simulator:sit_ups", generator=sway_generator, gap_seconds=0.2)
         elif backend == "webcam":
             src = create_source("webcam:0", capture_factory=FakeCamera.factory(fps=60.0),

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from devices import AttemptRecorder, DeviceError, ErrorCode, SourceState, list_devices, open_source
-from devices.benchmark import synthetic_k4a_calibration_json
+from devices.benchmark import synthetic_k4a_calibration
 from devices.kinect import (
     SURFACE_TO_CENTER_MM,
     import_pyk4a,
@@ -80,13 +80,18 @@ def test_sample_depth_out_of_range_is_invalid():
 
 
 # --------------------------------------------------------------------------- lifting
-def test_lifting_recovers_the_true_skeleton(world):
+def _lift_scene(world):
+    """Render one frame of the fake scene and lift it: (pose, depth, rays, lifted, truth)."""
     cap = world.render(0)
     cal = fake_pyk4a.Calibration(world)
     pose = WorldEstimator(world).estimate(cap.color[..., :3])
     rays = keypoint_rays(pose.keypoints_2d, lambda u, v, d: cal.convert_2d_to_3d((u, v), d, 1, 1))
-    joints, conf, measured = lift_keypoints(pose, cap.transformed_depth, rays)
-    truth = canonical_from_cv_mm(world.last_truth)
+    lifted = lift_keypoints(pose, cap.transformed_depth, rays)
+    return pose, cap.transformed_depth, rays, lifted, canonical_from_cv_mm(world.last_truth)
+
+
+def test_lifting_recovers_the_true_skeleton(world):
+    _, _, _, (joints, conf, measured), truth = _lift_scene(world)
     assert measured.all()
     np.testing.assert_allclose(joints, truth, atol=0.004)  # 4 mm (pixel rounding)
     np.testing.assert_allclose(conf, 0.95, atol=1e-6)
@@ -95,18 +100,13 @@ def test_lifting_recovers_the_true_skeleton(world):
 def test_lifting_fills_joints_without_depth_from_the_3d_body(world):
     lw = JOINT_INDEX["left_wrist"]
     world.holes = (lw,)
-    cap = world.render(0)
-    cal = fake_pyk4a.Calibration(world)
-    pose = WorldEstimator(world).estimate(cap.color[..., :3])
-    rays = keypoint_rays(pose.keypoints_2d, lambda u, v, d: cal.convert_2d_to_3d((u, v), d, 1, 1))
-    joints, conf, measured = lift_keypoints(pose, cap.transformed_depth, rays)
-    truth = canonical_from_cv_mm(world.last_truth)
+    pose, depth, rays, (joints, conf, measured), truth = _lift_scene(world)
     assert not measured[lw] and measured.sum() == NUM_JOINTS - 1
     assert conf[lw] == pytest.approx(0.95 * 0.5)
     np.testing.assert_allclose(joints[lw], truth[lw], atol=0.01)
     # without a 3D body: on the ray at the body's median depth, confidence quartered
     flat = PoseResult(pose.keypoints_2d, pose.confidence, None)
-    j2, c2, _ = lift_keypoints(flat, cap.transformed_depth, rays)
+    j2, c2, _ = lift_keypoints(flat, depth, rays)
     assert c2[lw] == pytest.approx(0.95 * 0.25) and np.isfinite(j2[lw]).all()
 
 
@@ -251,6 +251,29 @@ def test_playback_plays_to_the_end_with_imu(world, tmp_path):
     assert recording.num_frames == 20 and recording.imu is not None and len(recording.imu) >= 70
 
 
+def test_playback_restarts_after_the_end_and_resumes_after_a_stop(world, tmp_path):
+    mkv = tmp_path / "rec.mkv"
+    mkv.write_text(json.dumps({"frames": 6}))
+    src = open_source(f"kinect-playback:{mkv}", speed=None, estimator=WorldEstimator(world))
+    src.start()
+    assert [f.index for f in src.frames(timeout=3.0)] == list(range(6)) and src.ended
+    src.start()  # after the end: from the beginning
+    assert src.read(3.0).index == 0 and src.read(3.0).index == 1
+    src.stop()
+    src.start()  # after a stop: where it was
+    assert src.read(3.0).index >= 2
+    src.close()
+
+
+def test_playback_of_mjpg_colour(world, tmp_path):
+    mkv = tmp_path / "mjpg.mkv"
+    mkv.write_text(json.dumps({"frames": 3, "mjpg": True}))
+    with open_source(f"kinect-playback:{mkv}", speed=None, estimator=WorldEstimator(world)) as src:
+        f = src.read(3.0)
+    assert f.image.shape == (world.height, world.width, 3) and f.has_skeleton
+    assert f.image.max() > 180 and f.image.min() < 20  # the decoded picture: body on black
+
+
 def test_playback_errors(world, tmp_path):
     with pytest.raises(DeviceError, match="not found") as e:
         open_source(f"kinect-playback:{tmp_path / 'none.mkv'}")
@@ -284,10 +307,7 @@ def test_real_sdk_calibration_lifts_like_the_pinhole_model():
     z = 1 agree with the pinhole camera matrix the SDK reports, and lifting puts a keypoint at
     its measured depth plus the surface offset."""
     pyk4a = import_pyk4a()
-    cal = pyk4a.Calibration.from_raw(
-        synthetic_k4a_calibration_json(), pyk4a.DepthMode.NFOV_UNBINNED,
-        pyk4a.ColorResolution.RES_720P, thread_safe=False,
-    )  # fmt: skip
+    cal = synthetic_k4a_calibration(pyk4a)
     ct = pyk4a.CalibrationType
     k = cal.get_camera_matrix(ct.COLOR)
     kp = np.array([[640.0, 360.0], [700.0, 400.0], [100.0, 650.0]] + [[500.0, 300.0]] * 14)
@@ -312,3 +332,12 @@ def test_real_kinect_streams_a_skeleton():
     assert src.serial and all(f is not None for f in frames)
     assert any(f.has_skeleton for f in frames) and any(f.imu is not None for f in frames)
     assert src.measured_fps > 20
+
+
+@pytest.mark.skipif(not HAVE_REAL_PYK4A, reason="pyk4a (extra 'kinect') is not installed")
+def test_real_pyk4a_playback_rejects_a_non_recording(tmp_path):
+    bad = tmp_path / "holiday.mkv"
+    bad.write_bytes(b"\x1aE\xdf\xa3 not really matroska" * 10)
+    with pytest.raises(DeviceError, match="Cannot read .* as an Azure Kinect recording") as e:
+        open_source(f"kinect-playback:{bad}")
+    assert e.value.code == ErrorCode.FILE

@@ -77,6 +77,18 @@ def test_pause_resume_and_seek(ksr):
         assert 5 in [x.index for x in h] and all(x.timestamp > g.timestamp for x in h)
 
 
+def test_replay_starts_again_after_the_end(ksr):
+    src = open_source(f"replay:{ksr}", speed=None)
+    src.start()
+    first = list(src.frames(timeout=2.0))
+    assert src.ended
+    src.start()
+    second = list(src.frames(timeout=2.0))
+    src.close()
+    assert len(first) == len(second) == 45 and second[0].index == 0
+    assert second[0].timestamp > first[-1].timestamp
+
+
 def test_replay_of_a_bad_file(tmp_path):
     bad = tmp_path / "bad.ksr"
     bad.write_bytes(b"garbage")
@@ -145,61 +157,113 @@ def test_recorder_drops_non_finite_joints_to_confidence_zero():
 
 
 # --------------------------------------------------------------------------- simulator
+def _gen_factory(calls, frames=20, fps=60.0, drop=()):
+    def gen(movement, index, seed):
+        calls.append((movement, index, seed))
+        t = np.arange(frames) / fps
+        j = np.repeat(STANDING[None], frames, 0) + np.array([0, 0, -3.5], np.float32)
+        j[:, :, 1] += t[:, None]
+        conf = np.full((frames, NUM_JOINTS), 0.9, np.float32)
+        keep = np.setdiff1d(np.arange(frames), drop)
+        return SimulatedAttempt(j[keep], conf[keep], t[keep],
+                                {"student_id": f"S{index}", "score": 70.0 + index})  # fmt: skip
+
+    return gen
+
+
 def test_simulator_source_plays_attempts_with_labels():
     calls = []
-
-    def gen(movement, index, rng):
-        calls.append((movement, index))
-        t = np.arange(20) / 60.0  # the simulator's own rate: 60 fps -> resampled to 30
-        j = np.repeat(STANDING[None], 20, 0) + np.array([0, 0.95, 0], np.float32)
-        j[:, :, 1] += t[:, None]
-        return SimulatedAttempt(j, 60.0, {"student": f"S{index}", "score": 70.0 + index})
-
-    src = SimulatorSource(generator=gen, speed=None, attempts=3, gap_seconds=0.1, seed=3)
-    src.open()
+    src = SimulatorSource(generator=_gen_factory(calls), speed=None, attempts=3,
+                          gap_seconds=0.1, seed=3)  # fmt: skip
     seen_labels = []
     with src:
         frames = []
         for f in src.frames(timeout=2.0):
             frames.append(f)
             seen_labels.append(src.current_attempt)
-    assert [c[0] for c in calls] == ["standing_long_jump", "sit_ups", "free_throw"]
-    assert len(frames) == 3 * (10 + 3)  # 20 frames at 60 fps = 10 at 30 fps, + 0.1 s still
-    assert src.state is SourceState.CLOSED
-    assert {d["student"] for d in seen_labels if d} == {"S0", "S1", "S2"}
+    assert calls == [("standing_long_jump", 0, 3), ("sit_ups", 1, 3), ("free_throw", 2, 3)]
+    assert len(frames) == 3 * (20 + 3)  # each attempt's frames + 0.1 s standing still
+    assert {d["student_id"] for d in seen_labels if d} == {"S0", "S1", "S2"}
     assert seen_labels[0]["movement"] == "standing_long_jump" and seen_labels[0]["score"] == 70
-    f = frames[0]
-    assert f.joints[0, 2] == pytest.approx(-3.5) and f.joints[0, 1] == pytest.approx(-0.05)
+    assert seen_labels[20] is None  # the pause after the first attempt
+    ts = np.array([f.timestamp for f in frames])
+    np.testing.assert_allclose(np.diff(ts[:20]), 1 / 60, atol=1e-9)  # the attempt's own pace
+    assert np.all(np.diff(ts) > 0)
+    assert frames[0].joints[0, 2] == pytest.approx(-3.5)
 
 
-def test_simulator_labels_go_into_the_recording():
-    def gen(movement, index, rng):
-        return SimulatedAttempt(np.repeat(STANDING[None], 30, 0), 30.0, {"faults": ["late"]})
+def test_simulator_counts_the_frames_its_sensor_dropped():
+    src = SimulatorSource("sit_ups", generator=_gen_factory([], fps=30.0, drop=(5, 6, 7)),
+                          speed=None, attempts=1, gap_seconds=0)  # fmt: skip
+    with src:
+        idx = [f.index for f in src.frames(timeout=2.0)]
+    assert src.dropped_frames == 3 and idx[:6] == [0, 1, 2, 3, 4, 8]
 
-    src = SimulatorSource("sit_ups", generator=gen, speed=None, attempts=1, gap_seconds=0.5)
+
+def test_simulator_real_speed_and_labels_go_into_the_recording():
+    src = SimulatorSource("sit_ups", generator=_gen_factory([], frames=15, fps=30.0),
+                          attempts=1, gap_seconds=0.5)  # fmt: skip
     src.open()
     rec = AttemptRecorder(src, movement="sit_ups").start()
+    t0 = time.monotonic()
     with src:
-        list(src.frames(timeout=2.0))
+        for _ in range(17):
+            src.read(2.0)
+        took = time.monotonic() - t0
         assert src.current_attempt is None  # stopped during the pause after the attempt
         recording = rec.stop()
-    assert recording.meta.extra["simulator"]["faults"] == ["late"]
-    assert recording.meta.extra["simulator"]["movement"] == "sit_ups"
+    assert took > 0.8 * 16 / 30  # played at the recorded pace
+    assert recording.meta.extra["simulated_attempt"]["student_id"] == "S0"
+    assert recording.meta.extra["simulated_attempt"]["movement"] == "sit_ups"
 
 
 def test_simulator_rejects_unknown_movement_and_bad_generator_output():
     with pytest.raises(DeviceError, match="Unknown movement"):
         open_source("simulator:cartwheel")
-    bad = SimulatorSource(generator=lambda m, i, r: SimulatedAttempt(np.zeros((5, 3)), 30.0))
+    bad = SimulatorSource(generator=lambda m, i, s: SimulatedAttempt(
+        np.zeros((5, 3)), np.zeros((5, 17)), np.arange(5.0)))  # fmt: skip
     with bad:
         with pytest.raises(DeviceError, match="expected \\(T, 17, 3\\)"):
             bad.read(2.0)
 
 
 def test_simulator_with_the_engine_simulator():
-    """The default generator drives engine.simulator (the simulator issue)."""
-    pytest.importorskip("engine.simulator", reason="engine.simulator is not merged yet")
-    with open_source("simulator", speed=None) as src:
-        frames = [src.read(10.0) for _ in range(40)]
-    assert all(f is not None and f.has_skeleton for f in frames)
-    assert src.current_attempt is not None
+    """The default generator drives engine.simulator.simulate_attempt."""
+    with open_source("simulator", speed=None, attempts=2, gap_seconds=0.2) as src:
+        rec = AttemptRecorder(src, movement="standing_long_jump").start()
+        frames = []
+        labels = None
+        for f in src.frames(timeout=10.0):
+            frames.append(f)
+            labels = labels or src.current_attempt
+        recording = rec.stop()
+    assert len(frames) > 60 and all(f.has_skeleton for f in frames)
+    assert labels["movement"] == "standing_long_jump" and 0 <= labels["score"] <= 100
+    assert labels["grade"] in ("excellent", "good", "medium", "pass", "fail")
+    assert isinstance(labels["faults"], list) and labels["student_id"]
+    z = np.array([f.joints[0, 2] for f in frames])
+    assert np.all((z < -1.0) & (z > -8.0))  # in front of the (simulated) camera
+    assert np.all(np.diff([f.timestamp for f in frames]) > 0)
+    assert recording.meta.extra["simulated_attempt"]["movement"] == "sit_ups"
+    # the same seed replays the same class
+    with open_source("simulator", speed=None, attempts=1) as again:
+        first = again.read(10.0)
+    np.testing.assert_allclose(first.joints, frames[0].joints)
+
+
+# --------------------------------------------------------------------------- python -m devices
+def test_command_line_list_probe_record(ksr, tmp_path, capsys):
+    from devices.__main__ import main
+
+    assert main(["list", "--all"]) == 0
+    assert "simulator" in capsys.readouterr().out
+    assert main(["probe", f"replay:{ksr}", "--seconds", "0.5"]) == 0
+    out = capsys.readouterr().out
+    assert "measured" in out and "Replay attempt.ksr" in out
+    dest = tmp_path / "copy.ksr"
+    assert main(["record", f"replay:{ksr}", "--movement", "sit_ups", "--seconds", "3",
+                 "--student", "S9", "-o", str(dest)]) == 0  # fmt: skip
+    back = load_recording(dest)
+    assert back.meta.student_id == "S9" and back.num_frames >= 30
+    assert main(["probe", f"replay:{tmp_path / 'missing.ksr'}"]) == 1
+    assert "Cannot replay" in capsys.readouterr().err

@@ -122,3 +122,22 @@ def test_segment_direction_from_orientations():
     np.testing.assert_allclose(segment_direction(r.as_quat(), kind="quat"), d, atol=1e-12)
     np.testing.assert_allclose(
         segment_direction([[0, 0, 0], [0, 0, 90]], kind="euler", degrees=True), d, atol=1e-12)
+
+
+def test_prepare_sample_fuses_recorded_keypoints(tmp_path):
+    from engine.datasets import load_recording_sample
+    from engine.preprocess import PrepConfig, prepare, prepare_sample
+    from engine.recording import Recording, RecordingMeta, save_recording
+
+    truth, depth, kp, _ = _scene(3)
+    t = np.arange(len(truth)) / 30.0
+    rec = Recording(depth.astype(np.float32), np.ones((40, 17), np.float32), t,
+                    RecordingMeta("free_throw", calibration={"color": CAM.to_dict()}),
+                    keypoints_2d=kp.astype(np.float32))
+    s = load_recording_sample(save_recording(rec, tmp_path / "f.ksr"))
+    cfg = PrepConfig(window=None)
+    fused = prepare_sample(s, cfg)
+    assert fused.report["fused"] == ["keypoints_2d"]
+    plain = prepare_sample(s, PrepConfig(window=None, fuse=False))
+    ref = prepare(truth, timestamps=t, config=cfg)
+    assert np.abs(fused.joints - ref.joints).mean() < np.abs(plain.joints - ref.joints).mean()

@@ -15,6 +15,8 @@ from engine.preprocess.align import (
 )
 from engine.preprocess.augment import Augmenter, AugmentResult, rotate_y, time_warp
 from engine.preprocess.errors import PreprocessError
+from engine.preprocess.fusion import CameraModel, fuse, segment_direction
+from engine.preprocess.imu import filter_imu_stream, lowpass_imu
 from engine.preprocess.missing import FillReport, fill_missing
 from engine.preprocess.normalize import NormInfo, denormalize, normalize, repair
 from engine.preprocess.pipeline import (
@@ -28,6 +30,8 @@ from engine.preprocess.pipeline import (
 from engine.preprocess.window import map_frames, resample_frames, sliding_windows, to_window
 
 __all__ = [
+    "CameraModel", "camera_from_calibration", "filter_imu_stream", "fuse", "lowpass_imu",
+    "segment_direction",
     "AlignedStreams", "AugmentResult", "Augmenter", "DEFAULT_CONFIG", "FillReport", "NormInfo",
     "PrepConfig", "Prepared", "PreprocessError", "align_streams", "denormalize", "fill_missing",
     "longest_segment", "map_frames", "normalize", "prepare", "prepare_many", "prepare_sample",

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.preprocess.errors import PreprocessError
+from engine.preprocess.window import sample_at
 
 
 def warp_positions(length: int, amplitude: float, freq: float) -> np.ndarray:
@@ -43,10 +44,7 @@ def time_warp(x, amplitude: float, freq: float) -> np.ndarray:
     length = len(x)
     if length < 2:
         return x.copy()
-    pos = np.clip(warp_positions(length, amplitude, freq), 0, length - 1)
-    i0 = np.clip(np.floor(pos).astype(int), 0, length - 2)
-    w = (pos - i0).reshape((-1,) + (1,) * (x.ndim - 1))
-    return x[i0] * (1 - w) + x[i0 + 1] * w
+    return sample_at(x, warp_positions(length, amplitude, freq))
 
 
 def rotation_y(alpha_rad: float) -> np.ndarray:

@@ -10,8 +10,8 @@ body frame (the rotation augmentation, eq. 4, teaches the model that instead).
 Degenerate frames (real data has them: one KIMORE frame collapses the whole skeleton to a
 point) are never divided by. A frame is degenerate when its trunk length is not finite, below
 ``min_trunk`` (metres, 5 cm by default: no human trunk is that small), or further than a factor
-``outlier_ratio`` (2) from the sequence's median trunk length (a skeleton glitch: the trunk of
-one person does not halve or double between frames). Degenerate frames are treated as missing:
+``outlier_ratio`` (3) from the sequence's median trunk length (a skeleton glitch: the trunk of
+one person does not shrink or grow threefold between frames; real foreshortening in a deep squat reaches about 2x in KIMORE, so 2 would be too strict). Degenerate frames are treated as missing:
 all their joints are refilled by :func:`engine.preprocess.missing.fill_missing` (cubic spline
 over the good frames) and their scale ``s_n`` is interpolated over time from the good frames.
 A sequence without any usable frame raises :class:`PreprocessError`.
@@ -32,7 +32,7 @@ from engine.preprocess.missing import FillReport, fill_missing
 from engine.skeleton import NUM_JOINTS, trunk_length
 
 MIN_TRUNK = 0.05  # metres
-OUTLIER_RATIO = 2.0
+OUTLIER_RATIO = 3.0
 
 
 @dataclass

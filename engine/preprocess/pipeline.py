@@ -8,8 +8,11 @@ Every consumer (training, evaluation, the live scorer, the benchmark) calls :fun
 2. **cut at stream stops** - frames are split at time gaps longer than ``max_time_gap`` (0.5 s)
    and the longest part is kept (:func:`engine.preprocess.align.longest_segment`).
 3. **repair** - missing joints (confidence < 0.5 or NaN) filled by cubic spline over time,
-   degenerate frames (trunk < 5 cm or 2x off the median) refilled
+   degenerate frames (trunk < 5 cm or 3x off the median) refilled
    (:func:`engine.preprocess.normalize.repair`).
+3b. **fuse** (eq. 1) - only where the source gives 2D keypoints of a calibrated colour camera
+   (``keypoints_2d`` + ``camera``) and/or IMU segment directions, on the same frames as the
+   joints (:func:`engine.preprocess.fusion.fuse`); ``PrepConfig(fuse=False)`` turns it off.
 4. **resample** - onto the uniform 30 Hz grid, ``L = floor((t_end - t_start) * 30)``
    (:func:`engine.preprocess.align.resample_uniform`); skipped without timestamps.
 5. **normalize** - eq. 2 (:func:`engine.preprocess.normalize.normalize`).
@@ -33,6 +36,7 @@ import numpy as np
 
 from engine.preprocess.align import dedupe, interp_at, longest_segment, uniform_grid
 from engine.preprocess.errors import PreprocessError, check_confidence, check_joints
+from engine.preprocess.fusion import CameraModel, fuse
 from engine.preprocess.normalize import MIN_TRUNK, OUTLIER_RATIO, normalize, repair
 from engine.preprocess.window import DEFAULT_LENGTH, map_frames, to_window
 
@@ -47,6 +51,7 @@ class PrepConfig:
     max_time_gap: float = 0.5  # seconds; longer stream stops cut the sequence
     min_trunk: float = MIN_TRUNK
     trunk_outlier_ratio: float = OUTLIER_RATIO
+    fuse: bool = True  # apply eq. 1 where 2D keypoints + camera or IMU directions are given
 
 
 DEFAULT_CONFIG = PrepConfig()
@@ -64,8 +69,12 @@ class Prepared:
 
 
 def prepare(joints, confidence=None, timestamps=None, *, stage_bounds=None,
+            keypoints_2d=None, camera=None, imu_directions=None,
             config: PrepConfig = DEFAULT_CONFIG) -> Prepared:
-    """Turn one attempt into model input; see the module docstring for the steps."""
+    """Turn one attempt into model input; see the module docstring for the steps.
+
+    ``keypoints_2d`` (T, 17, 2) pixels with ``camera`` (:class:`CameraModel` or its dict) and
+    ``imu_directions`` (``{(parent, child): (T, 3)}``) are optional fusion inputs (eq. 1)."""
     cfg = config
     j = check_joints(joints)
     conf = None if confidence is None else check_confidence(confidence, len(j))
@@ -81,6 +90,10 @@ def prepare(joints, confidence=None, timestamps=None, *, stage_bounds=None,
         keep_idx, t = keep_idx[a:b], t[a:b]
         j = j[keep_idx]
         conf = None if conf is None else conf[keep_idx]
+        if keypoints_2d is not None:
+            keypoints_2d = np.asarray(keypoints_2d)[keep_idx]
+        if imu_directions:
+            imu_directions = {k: np.asarray(v)[keep_idx] for k, v in imu_directions.items()}
         if bounds is not None:  # input frame index -> seconds on the kept clock
             t_all = np.asarray(timestamps, np.float64)
             bi = np.clip(np.round(bounds).astype(int), 0, len(t_all) - 1)
@@ -95,6 +108,11 @@ def prepare(joints, confidence=None, timestamps=None, *, stage_bounds=None,
     if fill is not None:
         report["missing_fraction"] = fill.missing_fraction
         report["long_gaps"] = [(g.joint, g.start, g.stop) for g in fill.long_gaps]
+
+    if cfg.fuse and ((keypoints_2d is not None and camera is not None) or imu_directions):
+        j = fuse(j, keypoints_2d if camera is not None else None, camera, imu_directions)
+        report["fused"] = [n for n, v in (("keypoints_2d", camera is not None and keypoints_2d
+                                           is not None), ("imu", bool(imu_directions))) if v]
 
     if t is not None:
         if len(t) < 2:
@@ -126,12 +144,28 @@ def prepare(joints, confidence=None, timestamps=None, *, stage_bounds=None,
     )
 
 
+def camera_from_calibration(calibration) -> CameraModel | None:
+    """The colour camera of a recording's ``meta.calibration``: the dict itself or its
+    ``"color"`` entry when it holds ``fx, fy, cx, cy``; None when there is none."""
+    if not isinstance(calibration, dict):
+        return None
+    for cand in (calibration.get("color"), calibration):
+        if isinstance(cand, dict) and "fx" in cand.get("intrinsics", cand):
+            return CameraModel.from_dict(cand)
+    return None
+
+
 def prepare_sample(sample, config: PrepConfig = DEFAULT_CONFIG) -> Prepared:
     """:func:`prepare` on an :class:`engine.datasets.Sample` (joints, confidence, timestamps,
-    stage_bounds); a :class:`PreprocessError` names the sample's subject and movement."""
+    stage_bounds; from ``sample.meta``: ``keypoints_2d`` with the colour camera of
+    ``calibration`` (:func:`camera_from_calibration`), and ``imu_directions``); a
+    :class:`PreprocessError` names the sample's subject and movement."""
+    meta = sample.meta or {}
+    camera = camera_from_calibration(meta.get("calibration"))
     try:
         return prepare(sample.joints, sample.confidence, sample.timestamps,
-                       stage_bounds=sample.stage_bounds, config=config)
+                       stage_bounds=sample.stage_bounds, keypoints_2d=meta.get("keypoints_2d"),
+                       camera=camera, imu_directions=meta.get("imu_directions"), config=config)
     except PreprocessError as exc:
         raise PreprocessError(f"sample {sample.subject}/{sample.movement}: {exc}") from exc
 

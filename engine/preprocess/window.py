@@ -23,6 +23,19 @@ WINDOW_RULES = ("resample", "center")
 DEFAULT_LENGTH = 90
 
 
+def sample_at(x: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """Linear interpolation of ``x`` (T, ...) at fractional frame positions ``pos`` (clipped
+    to ``[0, T-1]``)."""
+    x = np.asarray(x)
+    t = len(x)
+    if t == 1:
+        return np.repeat(x, len(pos), axis=0).astype(np.float64)
+    pos = np.clip(np.asarray(pos, np.float64), 0, t - 1)
+    i0 = np.clip(np.floor(pos).astype(int), 0, t - 2)
+    w = (pos - i0).reshape((-1,) + (1,) * (x.ndim - 1))
+    return x[i0] * (1 - w) + x[i0 + 1] * w
+
+
 def resample_frames(x: np.ndarray, length: int) -> np.ndarray:
     """Linear resampling of ``x`` (T, ...) along axis 0 to ``length`` frames (ends kept)."""
     x = np.asarray(x)
@@ -30,13 +43,8 @@ def resample_frames(x: np.ndarray, length: int) -> np.ndarray:
         raise PreprocessError("cannot resample an empty sequence")
     if length < 1:
         raise PreprocessError(f"window length must be >= 1, got {length}")
-    t = len(x)
-    if t == 1:
-        return np.repeat(x, length, axis=0)
-    pos = np.linspace(0.0, t - 1, length)
-    i0 = np.clip(np.floor(pos).astype(int), 0, t - 2)
-    w = (pos - i0).reshape((-1,) + (1,) * (x.ndim - 1))
-    return (x[i0] * (1 - w) + x[i0 + 1] * w).astype(x.dtype if x.dtype.kind == "f" else np.float64)
+    out = sample_at(x, np.linspace(0.0, len(x) - 1, length))
+    return out.astype(x.dtype if x.dtype.kind == "f" else np.float64)
 
 
 def to_window(joints, length: int = DEFAULT_LENGTH, rule: str = "resample") -> np.ndarray:
