@@ -125,6 +125,7 @@ class DataConfig:
     fps: float = 30.0  # frames are resampled to this rate before windowing
     window_rule: str = "resample"  # resample: whole attempt -> window; crop: windows at fps
     test_windows: int = 8  # crop rule: windows averaged per sequence at test time
+    keep_root: bool = True  # add back the centre's motion that eq. 2 removes (see windowing)
     movements: tuple[str, ...] = ()  # fixed movement order (embedding index); () = from the data
     augment: AugmentConfig = field(default_factory=AugmentConfig)
 
