@@ -183,7 +183,9 @@ def parse_movement(data: dict, path: Path, expected_key: str | None = None) -> M
             raise MovementConfigError(f"{path}: {where}stage {stage!r} is not one of {keys}")
         sev = _get(path, where, f, "severity")
         if isinstance(sev, bool) or not isinstance(sev, (int, float)) or not 0 < sev <= 1:
-            raise MovementConfigError(f"{path}: {where}severity must be a number in (0, 1], got {sev!r}")
+            raise MovementConfigError(
+                f"{path}: {where}severity must be a number in (0, 1], got {sev!r}"
+            )
         faults.append(Fault(
             key=_text(path, where + "key", _get(path, where, f, "key")),
             stage=stage,
@@ -199,7 +201,9 @@ def parse_movement(data: dict, path: Path, expected_key: str | None = None) -> M
 
     weights_obj = _get(path, "rubric.", _get(path, "", data, "rubric"), "stage_weights")
     if not isinstance(weights_obj, dict) or set(weights_obj) != set(keys):
-        raise MovementConfigError(f"{path}: rubric.stage_weights must give one weight per stage {keys}")
+        raise MovementConfigError(
+            f"{path}: rubric.stage_weights must give one weight per stage {keys}"
+        )
     weights = []
     for k in keys:
         w = weights_obj[k]
@@ -207,8 +211,12 @@ def parse_movement(data: dict, path: Path, expected_key: str | None = None) -> M
             raise MovementConfigError(f"{path}: rubric.stage_weights.{k} must be a positive number")
         weights.append(float(w))
     if not math.isclose(sum(weights), 1.0, abs_tol=1e-6):
-        raise MovementConfigError(f"{path}: rubric.stage_weights must sum to 1, got {sum(weights):.6g}")
-    return Movement(key, names["en"], names["zh"], tuple(stages), tuple(faults), tuple(weights), path)
+        raise MovementConfigError(
+            f"{path}: rubric.stage_weights must sum to 1, got {sum(weights):.6g}"
+        )
+    return Movement(
+        key, names["en"], names["zh"], tuple(stages), tuple(faults), tuple(weights), path
+    )
 
 
 def load_movement_file(path: str | Path, expected_key: str | None = None) -> Movement:

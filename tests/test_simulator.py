@@ -87,7 +87,9 @@ def test_feet_stay_on_the_ground_while_standing(attempts, movement, stages):
         b = a.stage_bounds
         frames = np.arange(b[stages[0], 0], b[stages[-1], 1])
         assert _static(a.world_joints, frames) < 1e-3, (movement, seed)
-        assert np.abs(a.world_joints[frames][:, ANKLES, 1] - a.student.body.ankle_height).max() < 1e-3
+        assert (
+            np.abs(a.world_joints[frames][:, ANKLES, 1] - a.student.body.ankle_height).max() < 1e-3
+        )
 
 
 def test_feet_stay_where_the_jump_lands(attempts):
@@ -191,7 +193,9 @@ def test_each_fault_lowers_its_stage_score_and_changes_the_movement(movement):
         assert a.labels.true_stage_scores[p] < base.labels.true_stage_scores[p], f.key
         assert a.labels.stage_scores[p] < base.labels.stage_scores[p], f.key
         others = np.delete(np.arange(4), p)
-        assert np.allclose(a.labels.true_stage_scores[others], base.labels.true_stage_scores[others])
+        assert np.allclose(
+            a.labels.true_stage_scores[others], base.labels.true_stage_scores[others]
+        )
         assert a.labels.score < base.labels.score, f.key
         # the fault is visible: some joint moves differently by several centimetres
         n = min(len(a.times), len(base.times))
@@ -201,10 +205,16 @@ def test_each_fault_lowers_its_stage_score_and_changes_the_movement(movement):
 
 
 def test_fault_magnitude_changes_the_movement_continuously():
-    small = simulate_attempt("free_throw", seed=5, student=2, faults={"low_release": 0.3}, sensor=False)
-    big = simulate_attempt("free_throw", seed=5, student=2, faults={"low_release": 0.9}, sensor=False)
+    small = simulate_attempt(
+        "free_throw", seed=5, student=2, faults={"low_release": 0.3}, sensor=False
+    )
+    big = simulate_attempt(
+        "free_throw", seed=5, student=2, faults={"low_release": 0.9}, sensor=False
+    )
     none = simulate_attempt("free_throw", seed=5, student=2, faults={}, sensor=False)
-    wrist = JOINT_INDEX["right_wrist"] if not none.student.left_handed else JOINT_INDEX["left_wrist"]
+    wrist = (
+        JOINT_INDEX["right_wrist"] if not none.student.left_handed else JOINT_INDEX["left_wrist"]
+    )
     top = [x.world_joints[:, wrist, 1].max() for x in (none, small, big)]
     assert top[0] > top[1] > top[2]  # the release point drops steadily
     assert none.labels.true_score > small.labels.true_score > big.labels.true_score
@@ -257,7 +267,9 @@ def test_same_seed_same_output(movement):
         assert np.array_equal(x, y)
     assert a.faults == b.faults and a.labels.score == b.labels.score
     assert a.recording.meta.extra == b.recording.meta.extra
-    assert not (a.world_joints.shape == c.world_joints.shape and np.allclose(a.world_joints, c.world_joints))
+    assert not (
+        a.world_joints.shape == c.world_joints.shape and np.allclose(a.world_joints, c.world_joints)
+    )
 
 
 def test_explicit_faults_keep_the_style_and_sensor_off_keeps_the_movement():
@@ -325,7 +337,9 @@ def test_sensor_effects():
     assert np.ptp(bone_lengths(rec.joints), axis=0).max() > 0.01
     # camera: at 4 m, 1.1 m high, the student is in front of the camera, feet below it
     assert rec.joints[..., 2].max() < -2.0
-    assert rec.joints[:, ANKLES, 1].mean() == pytest.approx(a.student.body.ankle_height - 1.1, abs=0.05)
+    assert rec.joints[:, ANKLES, 1].mean() == pytest.approx(
+        a.student.body.ankle_height - 1.1, abs=0.05
+    )
 
 
 def test_ideal_sensor_keeps_the_clean_sequence_up_to_the_camera():
@@ -402,3 +416,33 @@ def test_synth_command_rejects_bad_arguments(tmp_path, capsys):
     assert "--n must be at least 1" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         cli_main(["synth", "--movement", "marathon", "--n", "1", "--out", str(tmp_path)])
+
+
+@pytest.mark.parametrize("movement", MOVEMENTS)
+def test_many_random_attempts_stay_plausible(movement):
+    """Fuzz: random students, faults (often at full magnitude) and styles."""
+    keys = load_movement(movement).fault_keys
+    rng = np.random.default_rng(123)
+    for i in range(30):
+        faults = {k: float(rng.choice([1.0, rng.uniform()])) for k in keys if rng.random() < 0.5}
+        a = simulate_attempt(
+            movement, seed=[42, i], student=int(rng.integers(0, 1000)), faults=faults
+        )
+        assert np.ptp(bone_lengths(a.world_joints), axis=0).max() < 1e-3, (i, faults)
+        assert a.world_joints[..., 1].min() >= 0.0, (i, faults)
+        assert 3.0 <= a.times[-1] + 1 / 30 and a.times[-1] <= 10.0
+        # no joint teleports: at most 15 m/s between clean frames (a fast wrist is ~10 m/s)
+        assert (np.linalg.norm(np.diff(a.world_joints, axis=0), axis=-1) * 30).max() < 15.0, (
+            i,
+            faults,
+        )
+
+
+def test_a_given_body_is_used_for_the_demo():
+    from engine.simulator import make_body
+
+    body = make_body(1.80, legs=1.05)
+    a = simulate_attempt("overhead_pass", seed=1, student=body, faults={"no_extension": 0.5})
+    assert a.student.body == body and a.student.id == "sim-custom"
+    assert np.allclose(bone_lengths(a.world_joints)[0], body.bone_lengths())
+    assert a.recording.meta.student_id == "sim-custom"

@@ -28,7 +28,7 @@ from engine.datasets import Sample
 from engine.movements import MOVEMENTS, Movement, load_movement
 from engine.recording import Recording, RecordingMeta
 from engine.simulator import free_throw, jump, overhead_pass, situps
-from engine.simulator.body import Student, make_student, sample_body
+from engine.simulator.body import Body, Student, make_student, sample_body
 from engine.simulator.kinematics import to_world
 from engine.simulator.motion import Motion, times_to_bounds
 from engine.simulator.rubric import Labels, rate, rater_biases, sample_faults, validate_faults
@@ -120,15 +120,19 @@ class SimulatedAttempt:
 def _resolve_student(student, rng: np.random.Generator, population_seed: int) -> Student:
     if isinstance(student, Student):
         return student
+    if isinstance(student, Body):  # a given body: an average, right-handed student
+        return Student("sim-custom", student, 0.6, False)
     if student is None:
-        return Student("sim-anon", sample_body(rng), float(rng.beta(2.2, 1.6)), bool(rng.random() < 0.12))
+        return Student(
+            "sim-anon", sample_body(rng), float(rng.beta(2.2, 1.6)), bool(rng.random() < 0.12)
+        )
     return make_student(int(student), population_seed)
 
 
 def simulate_attempt(
     movement: str,
     seed=0,
-    student: Student | int | None = None,
+    student: Student | Body | int | None = None,
     faults: dict[str, float] | None = None,
     sensor: bool | SensorConfig = True,
     population_seed: int = 0,
@@ -137,8 +141,9 @@ def simulate_attempt(
     """Simulate one attempt (see the module docstring).
 
     movement: one of ``engine.movements.MOVEMENTS``.
-    student: a :class:`Student`, an index into the population of ``population_seed``, or
-        None for a random student drawn from the seed.
+    student: a :class:`Student`, a :class:`Body` (an average right-handed student with
+        that body, e.g. ``make_body(1.72)``), an index into the population of
+        ``population_seed``, or None for a random student drawn from the seed.
     faults: ``{fault_key: magnitude in [0, 1]}`` to show exactly these faults (``{}`` for a
         clean attempt), or None to draw them from the student's skill.
     sensor: True for random sensor effects, False for an ideal sensor (camera at yaw 0,
@@ -147,8 +152,12 @@ def simulate_attempt(
     if movement not in BUILDERS:
         raise ValueError(f"unknown movement {movement!r}; known: {MOVEMENTS}")
     mv: Movement = load_movement(movement)
-    root = np.random.SeedSequence(list(np.atleast_1d(seed).astype(np.int64) % (2**32)) + [MOVEMENTS.index(movement)])
-    r_student, r_faults, r_motion, r_raters, r_sensor = (np.random.default_rng(s) for s in root.spawn(5))
+    root = np.random.SeedSequence(
+        list(np.atleast_1d(seed).astype(np.int64) % (2**32)) + [MOVEMENTS.index(movement)]
+    )
+    r_student, r_faults, r_motion, r_raters, r_sensor = (
+        np.random.default_rng(s) for s in root.spawn(5)
+    )
     stu = _resolve_student(student, r_student, population_seed)
     fl = sample_faults(mv, stu.skill, r_faults) if faults is None else validate_faults(mv, faults)
 
@@ -172,7 +181,9 @@ def simulate_attempt(
     centre = 0.5 * (world[:, 0].min(axis=0) + world[:, 0].max(axis=0))
     cam_pos, axes = camera_pose(cfg, centre)
     t_rec = frame_times(motion.duration, cfg, r_sensor)
-    clean_rec = world if np.array_equal(t_rec, times) else to_world(motion.pose(t_rec), heading, origin)
+    clean_rec = (
+        world if np.array_equal(t_rec, times) else to_world(motion.pose(t_rec), heading, origin)
+    )
     joints, conf = observe(to_camera(clean_rec, cam_pos, axes), t_rec, cfg, r_sensor)
     rec_bounds = times_to_bounds(motion.stage_times, t_rec)
 
@@ -187,15 +198,22 @@ def simulate_attempt(
         "rater_stage_scores": [[round(float(x), 3) for x in r] for r in labels.rater_stage_scores],
         "true_score": round(labels.true_score, 3),
         "stage_keys": list(mv.stage_keys),
-        "simulator": {"seed": np.atleast_1d(seed).astype(int).tolist(), "population_seed": population_seed,
-                      "rater_panel": rater_panel, "heading_deg": round(heading, 3),
-                      "sensor": cfg.as_dict(), "student": stu.as_dict()},  # fmt: skip
+        "simulator": {
+            "seed": np.atleast_1d(seed).astype(int).tolist(),
+            "population_seed": population_seed,
+            "rater_panel": rater_panel,
+            "heading_deg": round(heading, 3),
+            "sensor": cfg.as_dict(),
+            "student": stu.as_dict(),
+        },  # fmt: skip
     }
     info = {k: v for k, v in motion.info.items() if k != "flight_com"}
     if "repetitions" in motion.info:
         extra["repetitions"] = int(motion.info["repetitions"])
         # frames where each repetition's curl-up, top, return start and where it ends
-        extra["rep_frames"] = np.searchsorted(t_rec, np.array(motion.info["rep_times"]) - 1e-9).tolist()
+        extra["rep_frames"] = np.searchsorted(
+            t_rec, np.array(motion.info["rep_times"]) - 1e-9
+        ).tolist()
     extra["movement_info"] = info
     meta = RecordingMeta(
         movement=movement,
@@ -203,9 +221,12 @@ def simulate_attempt(
         device_name="KineScore simulator",
         device_serial=f"sim-{__version__}",
         frame_rate=FPS,
-        calibration={"camera_position": [round(float(x), 4) for x in cam_pos],
-                     "yaw_deg": round(cfg.yaw_deg, 3), "height_m": round(cfg.height, 3),
-                     "distance_m": round(cfg.distance, 3)},  # fmt: skip
+        calibration={
+            "camera_position": [round(float(x), 4) for x in cam_pos],
+            "yaw_deg": round(cfg.yaw_deg, 3),
+            "height_m": round(cfg.height, 3),
+            "distance_m": round(cfg.distance, 3),
+        },  # fmt: skip
         extra=extra,
     )
     rec = Recording(joints=joints, confidence=conf, timestamps=t_rec.astype(np.float64), meta=meta)

@@ -62,8 +62,14 @@ class Body:
         return {k: round(float(v), 5) for k, v in asdict(self).items()}
 
 
-def make_body(height: float, legs: float = 1.0, trunk: float = 1.0, arms: float = 1.0,
-              width: float = 1.0, flexibility: float = 0.5) -> Body:
+def make_body(
+    height: float,
+    legs: float = 1.0,
+    trunk: float = 1.0,
+    arms: float = 1.0,
+    width: float = 1.0,
+    flexibility: float = 0.5,
+) -> Body:
     """A body of ``height`` metres with proportion factors (1 = average proportions)."""
     h = float(height)
     return Body(

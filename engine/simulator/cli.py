@@ -17,15 +17,29 @@ def add_synth(sub: argparse._SubParsersAction, name: str) -> None:
         "table into DIR. The same --seed always gives the same data. Students are split "
         "6:2:2 into train/val/test (column 'split').",
     )
-    p.add_argument("--movement", required=True, choices=MOVEMENT_CHOICES,
-                   help="movement to simulate, or 'all' for the four")
+    p.add_argument(
+        "--movement",
+        required=True,
+        choices=MOVEMENT_CHOICES,
+        help="movement to simulate, or 'all' for the four",
+    )
     p.add_argument("--n", type=int, required=True, metavar="N", help="attempts per movement")
-    p.add_argument("--seed", type=int, default=0, help="seed of students, faults and noise (default 0)")
+    p.add_argument(
+        "--seed", type=int, default=0, help="seed of students, faults and noise (default 0)"
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing)")
-    p.add_argument("--students", type=int, default=None, metavar="S",
-                   help="number of simulated students (default: 0.3 x N, as 180 for 600)")
-    p.add_argument("--clean", action="store_true",
-                   help="ideal sensor: no noise, occlusion, dropped frames or time jitter")
+    p.add_argument(
+        "--students",
+        type=int,
+        default=None,
+        metavar="S",
+        help="number of simulated students (default: 0.3 x N, as 180 for 600)",
+    )
+    p.add_argument(
+        "--clean",
+        action="store_true",
+        help="ideal sensor: no noise, occlusion, dropped frames or time jitter",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_synth)
 

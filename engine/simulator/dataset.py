@@ -111,9 +111,15 @@ LABEL_COLUMNS = ("file", "movement", "student", "split", "score", "grade", "stag
                  "duration_s", "rater_1", "rater_2", "rater_3")  # fmt: skip
 
 
-def write_synth(out_dir: str | Path, movements: Iterable[str], n: int, seed: int,
-                n_students: int | None = None, sensor: bool = True,
-                progress: bool = True) -> Path:
+def write_synth(
+    out_dir: str | Path,
+    movements: Iterable[str],
+    n: int,
+    seed: int,
+    n_students: int | None = None,
+    sensor: bool = True,
+    progress: bool = True,
+) -> Path:
     """Write ``n`` recordings per movement as ``<out>/<movement>_<i>.ksr`` plus
     ``<out>/labels.csv`` (one row per recording, columns :data:`LABEL_COLUMNS`; ``faults`` is
     ``key:magnitude`` joined by ``;``). Returns the labels file. Every file is verified by
@@ -131,7 +137,9 @@ def write_synth(out_dir: str | Path, movements: Iterable[str], n: int, seed: int
         path = save_recording(att.recording, out / f"{p.movement}_{p.index:05d}.ksr")
         back = load_recording(path)
         if back.num_frames != att.recording.num_frames:
-            raise OSError(f"{path}: read back {back.num_frames} frames, wrote {att.recording.num_frames}")
+            raise OSError(
+                f"{path}: read back {back.num_frames} frames, wrote {att.recording.num_frames}"
+            )
         lab = att.labels
         rows.append({
             "file": path.name, "movement": p.movement, "student": att.student.id,

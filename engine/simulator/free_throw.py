@@ -76,6 +76,8 @@ def build(student: Student, faults: dict[str, float], rng: np.random.Generator) 
     t_rel = t_bot + t_r
     t_hold = t_rel + max(u(0.5, 0.9) * (1 - 0.85 * m_noft), 0.06)
     t_down = t_hold + u(0.4, 0.7)
+    t_mid = max(0.5 * (t_hold + t_down), t_rel + 0.35)  # arms pass in front on the way down
+    t_down = max(t_down, t_mid + 0.15)
     t_end = max(t_down + u(0.2, 0.6), 3.0)
 
     # ---------------------------------------------------------------- legs and pelvis
@@ -106,7 +108,9 @@ def build(student: Student, faults: dict[str, float], rng: np.random.Generator) 
     th_rel = u(18, 32) + 40 * m_low
     lam_rel = u(0, 4) + 14 * m_elbow
     w_rel = sh_r + 0.96 * body.arm * seg_dir(th_rel, lam_rel, 1.0)
-    g_rel = lerp(b_sp + np.array([0.04, 0.04, -0.17]), w_rel + np.array([-0.04, -0.08, -0.14]), m_guide)
+    g_rel = lerp(
+        b_sp + np.array([0.04, 0.04, -0.17]), w_rel + np.array([-0.04, -0.08, -0.14]), m_guide
+    )
     hang_r = sh_r + np.array([0.03, -0.96 * body.arm, 0.03])
     hang_l = sh_l + np.array([0.03, -0.96 * body.arm, -0.03])
     chest = np.array([0.2, ch, 0.1])
@@ -117,7 +121,6 @@ def build(student: Student, faults: dict[str, float], rng: np.random.Generator) 
     # arms come down in front of the body (an arc through "forward"), not past the shoulder
     fwd_r = sh_r + 0.85 * body.arm * seg_dir(110, 5, 1.0)
     fwd_l = sh_l + 0.85 * body.arm * seg_dir(120, 5, -1.0)
-    t_mid = 0.5 * (t_hold + t_down)
     wr_s = Track([0, t_dip, t_bot, t_sp, t_rel, t_hold, t_mid, t_down],
                  [b_set + under, b_set + under, b_dip + under, b_sp + under, w_rel, w_hold, fwd_r,
                   hang_r])  # fmt: skip

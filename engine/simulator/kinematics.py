@@ -276,6 +276,8 @@ _SEGMENTS = (  # (proximal joint, distal joint, mass share, COM fraction)
     ("right_elbow", "right_wrist", 0.022, 0.6),
     ("left_elbow", "left_wrist", 0.022, 0.6),
 )
+
+
 def _com_matrix() -> np.ndarray:
     w = np.zeros(NUM_JOINTS)
     total = sum(m for _, _, m, _ in _SEGMENTS)

@@ -105,8 +105,9 @@ def times_to_bounds(stage_times: np.ndarray, frame_times: np.ndarray) -> np.ndar
     return np.stack([starts, ends], 1)
 
 
-def foot_chain(toe, body: Body, rise, incline, knee_flex, dz: float, side: float,
-               pole=(1.0, 0.0, 0.12)):
+def foot_chain(
+    toe, body: Body, rise, incline, knee_flex, dz: float, side: float, pole=(1.0, 0.0, 0.12)
+):
     """Leg built upwards from a planted foot: (ankle, knee, hip), local frame.
 
     The ankle turns about the ball of the foot ``toe`` by the heel ``rise`` (degrees, see
@@ -127,8 +128,9 @@ def foot_chain(toe, body: Body, rise, incline, knee_flex, dz: float, side: float
     return ankle, knee, hip
 
 
-def standing_pose(body: Body, pelvis, ank_r, ank_l, lean, wr_r, wr_l, pole_r, pole_l,
-                  twist=0.0, head_up=0.0) -> np.ndarray:
+def standing_pose(
+    body: Body, pelvis, ank_r, ank_l, lean, wr_r, wr_l, pole_r, pole_l, twist=0.0, head_up=0.0
+) -> np.ndarray:
     """A standing student: trunk from ``lean``/``twist``, knees by IK to the (planted or
     stepping) ankles, arms by IK to the wrist targets. All inputs are (n, 3) or (n,)."""
     from engine.simulator.kinematics import assemble
@@ -143,7 +145,9 @@ def standing_pose(body: Body, pelvis, ank_r, ank_l, lean, wr_r, wr_l, pole_r, po
 
 def shoulder_offset(body: Body, side: float) -> np.ndarray:
     """Shoulder relative to the pelvis of an upright student (local frame)."""
-    return np.array([0.0, body.lumbar + body.thoracic - body.shoulder_drop, side * body.shoulder_width])
+    return np.array(
+        [0.0, body.lumbar + body.thoracic - body.shoulder_drop, side * body.shoulder_width]
+    )
 
 
 def head_height(body: Body) -> float:

@@ -158,5 +158,8 @@ def build(student: Student, faults: dict[str, float], rng: np.random.Generator) 
                              0.0, head_up)  # fmt: skip
 
     stages = np.array([[0.0, t_move], [t_move, t_contact], [t_contact, t_ext], [t_ext, t_end]])
-    info = {"step_m": [round(float(x), 3) for x in step], "first_step": "right" if first_right else "left"}
+    info = {
+        "step_m": [round(float(x), 3) for x in step],
+        "first_step": "right" if first_right else "left",
+    }
     return Motion(t_end, stages, pose, info)

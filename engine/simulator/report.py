@@ -22,7 +22,7 @@ from engine.movements import MOVEMENTS, load_movement
 from engine.simulator.attempt import simulate_attempt
 from engine.simulator.dataset import plan_attempts, simulate_planned
 from engine.simulator.kinematics import to_world
-from engine.simulator.reps import count_situp_reps
+from engine.simulator.reps import count_situp_reps, trunk_elevation
 from engine.simulator.rubric import icc
 from engine.skeleton import EDGES, JOINT_INDEX
 
@@ -53,12 +53,29 @@ def measure(n: int = 600, n_students: int = 180, seed: int = 0, progress: bool =
             "faults_per_attempt": float(np.mean([len(a.faults) for a in sub])),
         }
         if mv == "sit_ups":
-            ok = [count_situp_reps(a.recording.joints, a.recording.confidence) == a.repetitions for a in sub]
+            ok = [
+                count_situp_reps(a.recording.joints, a.recording.confidence) == a.repetitions
+                for a in sub
+            ]
             st["rep_count_correct"] = (int(sum(ok)), len(ok))
             st["reps_range"] = (min(a.repetitions for a in sub), max(a.repetitions for a in sub))
+            # clean trunk elevation at the bottom (start of each curl, end of the last return)
+            # and at the top of each repetition: the counter's thresholds need margin to both
+            lows, highs = [], []
+            for a in sub:
+                e = trunk_elevation(a.world_joints)
+                idx = np.clip(
+                    (np.array(a.info["rep_times"]) * 30).round().astype(int), 0, len(e) - 1
+                )
+                lows.append(max(e[idx[:, 0]].max(), e[idx[-1, 3]]))
+                highs.append(min(e[i0 : i2 + 1].max() for i0, i2 in zip(idx[:, 0], idx[:, 2])))
+            st["elevation_bottom_max"] = float(max(lows))
+            st["elevation_top_min"] = float(min(highs))
         if mv == "standing_long_jump":
             clean = [a for a in sub if not a.faults]
-            st["clean_jump_distance_m"] = float(np.mean([a.info["jump_distance_m"] for a in clean])) if clean else None
+            st["clean_jump_distance_m"] = (
+                float(np.mean([a.info["jump_distance_m"] for a in clean])) if clean else None
+            )
             st["jump_distance_m"] = (float(min(a.info["jump_distance_m"] for a in sub)),
                                      float(max(a.info["jump_distance_m"] for a in sub)))  # fmt: skip
         stats["movements"][mv] = st
@@ -67,7 +84,9 @@ def measure(n: int = 600, n_students: int = 180, seed: int = 0, progress: bool =
 
 def _local(att):
     """Clean joints back in the student's heading frame (x forward, y up)."""
-    return to_world(att.world_joints - att.world_joints[:1, :1] * np.array([1, 0, 1]), -att.heading_deg)
+    return to_world(
+        att.world_joints - att.world_joints[:1, :1] * np.array([1, 0, 1]), -att.heading_deg
+    )
 
 
 def figure_sequences(path: Path, seed: int = 3) -> None:
@@ -83,13 +102,13 @@ def figure_sequences(path: Path, seed: int = 3) -> None:
         j = _local(att)
         t = att.times
         ax = axes[row, 0]
-        n_show = 14 if mv_key != "sit_ups" else 8
+        n_show = 14 if mv_key != "sit_ups" else 16
         last = att.stage_bounds[-1, 1]
         frames = np.linspace(0, last - 1, n_show).round().astype(int)
-        travel = mv_key == "standing_long_jump"
+        travel = mv_key in ("standing_long_jump", "sit_ups")  # drawn on top of each other
         for k, f in enumerate(frames):
             p = int(np.searchsorted(att.stage_bounds[:, 1], f, side="right"))
-            dx = 0.0 if travel else k * (0.55 if mv_key != "sit_ups" else 1.7)
+            dx = 0.0 if travel else k * 0.55
             for a, b in EDGES:
                 ax.plot([j[f, a, 0] + dx, j[f, b, 0] + dx], [j[f, a, 1], j[f, b, 1]],
                         color=STAGE_COLORS[min(p, 3)], lw=1.4, alpha=0.85)  # fmt: skip
@@ -165,7 +184,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{st['faults_per_attempt']:10.2f} {st['frames'][0]}-{st['frames'][1]}")  # fmt: skip
     su = stats["movements"]["sit_ups"]
     print(f"sit-up repetitions counted correctly: {su['rep_count_correct'][0]}/{su['rep_count_correct'][1]}"
-          f" (generated {su['reps_range'][0]}-{su['reps_range'][1]} per attempt)")  # fmt: skip
+          f" (generated {su['reps_range'][0]}-{su['reps_range'][1]} per attempt); clean trunk "
+          f"elevation at most {su['elevation_bottom_max']:.1f} deg at the bottom, at least "
+          f"{su['elevation_top_min']:.1f} deg at the top")  # fmt: skip
     jp = stats["movements"]["standing_long_jump"]
     print(f"jump distance: {jp['jump_distance_m'][0]:.2f}-{jp['jump_distance_m'][1]:.2f} m, "
           f"fault-free mean {jp['clean_jump_distance_m']:.2f} m")  # fmt: skip

@@ -85,14 +85,20 @@ class Labels:
             "stage_scores": [round(float(x), 3) for x in self.stage_scores],
             "grade": self.grade,
             "raters": [round(float(x), 3) for x in self.rater_scores],
-            "rater_stage_scores": [[round(float(x), 3) for x in r] for r in self.rater_stage_scores],
+            "rater_stage_scores": [
+                [round(float(x), 3) for x in r] for r in self.rater_stage_scores
+            ],
             "true_score": round(self.true_score, 3),
             "true_stage_scores": [round(float(x), 3) for x in self.true_stage_scores],
         }
 
 
-def rate(movement: Movement, faults: dict[str, float], rng: np.random.Generator,
-         biases: np.ndarray | None = None) -> Labels:
+def rate(
+    movement: Movement,
+    faults: dict[str, float],
+    rng: np.random.Generator,
+    biases: np.ndarray | None = None,
+) -> Labels:
     """Rubric scores of an attempt with these faults, as scored by three noisy raters."""
     true_stage = movement.stage_scores(faults)
     true_total = movement.total_score(true_stage)

@@ -132,8 +132,9 @@ def _ar1(rng: np.random.Generator, shape: tuple[int, ...], sd: float, a: float =
     return out
 
 
-def observe(cam_joints: np.ndarray, times: np.ndarray, cfg: SensorConfig,
-            rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def observe(
+    cam_joints: np.ndarray, times: np.ndarray, cfg: SensorConfig, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Noisy joints and confidences from clean camera-frame joints (T, 17, 3) at ``times``."""
     t_n = cam_joints.shape[0]
     joints = cam_joints.copy()

@@ -17,7 +17,7 @@ Stage boundaries
     boundaries are in ``info["rep_times"]`` (seconds) and the recording's metadata.
 
 Faults (magnitude ``m``; each repetition varies it by ±15 %)
-    shoulders_not_touching: the trunk stays 0.18 m of the curl up at the bottom;
+    shoulders_not_touching: at the bottom the trunk stays up by 18 % m of the curl;
     hips_lifting: the pelvis rises up to 12 cm m during the curl-up;
     jerking_momentum: curl-up 45 % m faster, the head whips forward, the trunk overshoots;
     hands_leaving_head: the hands leave the head and reach towards the knees;
@@ -129,7 +129,9 @@ def build(student: Student, faults: dict[str, float], rng: np.random.Generator) 
                                      body.shank, np.array([0.2, 1.0, -0.15]))  # fmt: skip
         for side, sh_key, el_key, wr_key, knee in ((1.0, "right_shoulder", "right_elbow", "right_wrist", knee_r),
                                                    (-1.0, "left_shoulder", "left_elbow", "left_wrist", knee_l)):  # fmt: skip
-            behind = tr["head"] - 0.07 * front_h - 0.02 * a_h + side * hand_z * np.array([0, 0, 1.0])
+            behind = (
+                tr["head"] - 0.07 * front_h - 0.02 * a_h + side * hand_z * np.array([0, 0, 1.0])
+            )
             reach = knee + np.array([0.0, 0.05, 0.0])
             target = behind + off * (reach - behind)
             # elbows out on the mat when lying, pointing at the knees at the top
@@ -145,8 +147,11 @@ def build(student: Student, faults: dict[str, float], rng: np.random.Generator) 
     first = rep_times[0]
     stages = np.array([[0.0, first[0]], [first[0], first[1]], [first[1], first[2]],
                        [first[2], first[3]]])  # fmt: skip
-    info = {"repetitions": n_reps, "rep_times": [[round(x, 4) for x in r] for r in rep_times],
-            "cadence_per_min": round(60.0 * n_reps / (rep_times[-1][3] - rep_times[0][0]), 1)}
+    info = {
+        "repetitions": n_reps,
+        "rep_times": [[round(x, 4) for x in r] for r in rep_times],
+        "cadence_per_min": round(60.0 * n_reps / (rep_times[-1][3] - rep_times[0][0]), 1),
+    }
     return Motion(duration, stages, pose, info)
 
 
