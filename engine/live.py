@@ -51,7 +51,10 @@ Detection (the paper does not specify it; these are our choices)
     *End*, whichever comes first: the energy stays below the rest threshold for
     ``rest_seconds`` (after at least ``min_duration``; the attempt then ends ``post_roll``
     seconds after the rest began); :meth:`LiveScorer.stop`; ``max_duration`` seconds; nobody
-    in view for ``lost_seconds`` (ends at the last frame with a student). Sit-ups get a
+    in view for ``lost_seconds`` (ends at the last frame with a student); a *discontinuity*
+    (the body centre moving faster than 10 m/s between two frames: the tracker jumped to
+    another person) ends it at the frame before, and while waiting it empties the pre-roll so
+    that no attempt ever spans two people. Sit-ups get a
     longer rest (2.5 s: students pause on their backs between repetitions) and 60 s maximum
     (the national test counts repetitions in one minute); the other movements 1.0 s and 10 s
     (the paper's attempts last 3-10 s).
@@ -118,6 +121,7 @@ class LiveConfig:
     stage_margin: float = 0.1  # s
     noise_onset_factor: float = 3.0
     noise_rest_factor: float = 1.5
+    max_body_speed: float = 10.0  # m/s: a faster jump of the body centre is a discontinuity
 
 
 #: Per-movement differences from :class:`LiveConfig`'s defaults.
@@ -360,6 +364,7 @@ class LiveScorer:
         self._motion = _Motion(LiveConfig.motion_frames)
         self._floor = math.nan
         self._ring: deque[tuple] = deque(maxlen=300)
+        self._centre: tuple[float, np.ndarray] | None = None
         self._take: _Take | None = None
         self._unsaved: tuple[AttemptSink, AttemptData] | None = None
         self.state = LiveState(scorer_ready=scorer is not None)
@@ -522,6 +527,15 @@ class LiveScorer:
         if take is not None and phase is Phase.ACTIVE and take.t and t <= take.t[-1]:
             return  # never let time go backwards inside an attempt
         cfg = take.config if take is not None else LiveConfig()
+        if self._discontinuity(t, joints, conf, cfg):
+            self._motion.reset()
+            self._ring.clear()
+            if take is not None and phase is Phase.ACTIVE:
+                last = take.last_seen if take.last_seen is not None else take.start_t
+                self._end(take, last, EndReason.LOST)
+                return
+            if take is not None:
+                take.rising_at, take.above = None, 0
         energy = self._motion.update(t, joints, conf)
         onset_thr = rest_thr = math.nan
         if np.isfinite(energy):
@@ -566,13 +580,29 @@ class LiveScorer:
             take.rest_since = None
         self._set(elapsed=elapsed, frames=len(take.t), energy=energy, repetitions=reps)
 
+    def _discontinuity(self, t, joints, conf, cfg: LiveConfig) -> bool:
+        """True when the body centre jumped faster than ``max_body_speed`` since the last
+        frame with a skeleton: the tracker switched to another person or re-detected the
+        student elsewhere (the simulator also places each new student anew)."""
+        if joints is None:
+            return False
+        ok = (np.asarray(conf) >= 0.5) & np.isfinite(joints).all(axis=1)
+        if not ok.any():
+            return False
+        centre = joints[ok].mean(axis=0)
+        prev, self._centre = self._centre, (t, centre)
+        if prev is None or t <= prev[0]:
+            return False
+        dist = float(np.linalg.norm(centre - prev[1]))
+        return dist > 0.3 and dist / (t - prev[0]) > cfg.max_body_speed
+
     def _waiting(self, take: _Take, t, energy, onset_thr, rest_thr, seen) -> None:
         cfg = take.config
         phase = self.state.phase
-        if not np.isfinite(energy) or not seen:
+        if not np.isfinite(energy) or not seen:  # no estimate yet, or nobody in view
             take.still_since = None
             take.above = 0
-            self._set(energy=energy, phase=Phase.WAITING)
+            self._set(energy=energy)
             return
         if phase is Phase.WAITING:
             if energy < rest_thr:

@@ -24,6 +24,11 @@ POLL_MS = 15  # the pull timer: ~66 Hz, so a 30 fps device never loses a drawn f
 STATUS_MS = 500
 
 
+#: The demo's simulated students wait 3.5 s between attempts (the next student stepping
+#: up), long enough for the live scorer to see each attempt end by rest (2.5 s for sit-ups).
+SIMULATOR_OPTIONS = {"gap_seconds": 3.5}
+
+
 def device_spec_for(spec: str, movement: str) -> str:
     """The simulator plays the chosen movement; other devices do not care."""
     kind = spec.split(":", 1)[0].strip().lower()
@@ -76,7 +81,8 @@ class LiveController(QObject):
         def work():
             if old is not None:
                 old.close()
-            src = create_source(spec)
+            simulator = spec.split(":", 1)[0].strip().lower() == "simulator"
+            src = create_source(spec, **(SIMULATOR_OPTIONS if simulator else {}))
             try:
                 src.open()
                 src.start()

@@ -337,3 +337,21 @@ def test_store_sink_keeps_the_attempt_when_the_database_fails(store, monkeypatch
     assert live.state.saved is not None and live.state.saved.status == "scored"
     assert not kept[0].exists()  # the copy goes once the attempt is stored
     assert len(store.attempts(movement="standing_long_jump")) == 1
+
+
+def test_a_tracking_jump_to_another_person_is_not_an_attempt():
+    sink = MemorySink()
+    live = LiveScorer(FakeScorer())
+    live.arm("standing_long_jump", sink=sink)
+    base = standing_pose()
+    other = base + np.array([1.5, 0.0, 0.5], np.float32)  # somebody else, 1.6 m away
+    frames = [base] * 45 + [other] * 60
+    t = np.arange(len(frames)) / 30
+    run(live, t, np.stack(frames))
+    assert live.state.phase is Phase.READY and sink.calls == []
+    # a real jump after the switch is still detected, without frames of the first person
+    t2, j2 = jump_sequence(still_s=1.0, t0=t[-1] + 1 / 30)
+    j2 = j2 + np.array([1.5, 0.0, 0.5], np.float32)
+    run(live, t2, j2)
+    assert live.state.phase is Phase.DONE
+    assert np.abs(sink.finished.joints[:, 0, 0] - 1.5).max() < 0.01
