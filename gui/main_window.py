@@ -187,8 +187,8 @@ class MainWindow(QMainWindow):
         self.db_status.setText(str(self.database))
         self.records.load_classes(self.settings.class_id or None)
 
-    def _records_failed(self, message: str) -> None:
-        self.banners.show_message("database", "error", message, [
+    def _records_failed(self, problem) -> None:
+        self.banners.show_message("database", "error", lambda: str(problem), [
             (lambda: self.tr("Retry"), lambda: self.records.open(self.database, self.grading)),
             (lambda: self.tr("Open another database…"), self.choose_database)])
 
@@ -275,8 +275,8 @@ class MainWindow(QMainWindow):
         self.model_version = ""
         self.controller.set_scorer(None)
         self.results.set_scorer_ready(False)
-        msg = str(exc) if isinstance(exc, ModelError) else repr(exc)
-        self.banners.show_message("model", "warning", msg, [
+        self.banners.show_message("model", "warning", lambda: str(exc) if isinstance(
+            exc, ModelError) else repr(exc), [
             (lambda: self.tr("Choose a model…"), self.open_settings),
             (lambda: self.tr("Retry"), self.load_model)])
         self._model_text()

@@ -16,6 +16,16 @@ from gui.tasks import TaskRunner
 log = logging.getLogger("gui")
 
 
+class DbProblem:
+    """A records failure; ``str()`` describes it in the current language."""
+
+    def __init__(self, exc: BaseException, path):
+        self.exc, self.path = exc, path
+
+    def __str__(self) -> str:
+        return describe_db_error(self.exc, self.path)
+
+
 def describe_db_error(exc: BaseException, path) -> str:
     """A translated, actionable sentence for a records failure, with the details."""
     text = str(exc)
@@ -42,7 +52,7 @@ def describe_db_error(exc: BaseException, path) -> str:
 
 class RecordsService(QObject):
     opened = Signal(object)  # engine.records.Store
-    open_failed = Signal(str)
+    open_failed = Signal(object)  # DbProblem
     classes_loaded = Signal(list, object)  # (classes, class id to show)
     results_loaded = Signal(int, list, list)  # (class id, students, StudentResults)
     attempts_loaded = Signal(int, list)  # (student id, attempts newest first)
@@ -54,7 +64,7 @@ class RecordsService(QObject):
     import_failed = Signal(str)
     recoveries = Signal(list)  # PendingRecovery list
     recovered = Signal(int)  # how many
-    failed = Signal(str)  # a read failed
+    failed = Signal(object)  # DbProblem: a read failed
 
     def __init__(self, runner: TaskRunner, parent: QObject | None = None):
         super().__init__(parent)
@@ -87,7 +97,7 @@ class RecordsService(QObject):
             if pending:
                 self.recoveries.emit(pending)
 
-        self.runner.run(work, done, lambda e: self.open_failed.emit(describe_db_error(e, path)))
+        self.runner.run(work, done, lambda e: self.open_failed.emit(DbProblem(e, path)))
 
     def close(self) -> None:
         store, self.store = self.store, None
@@ -101,8 +111,10 @@ class RecordsService(QObject):
     def _run(self, fn, done, error_signal=None) -> None:
         if self.store is None:
             return
-        err = error_signal or self.failed
-        self.runner.run(fn, done, lambda e: err.emit(describe_db_error(e, self.path)))
+        if error_signal is not None:
+            self.runner.run(fn, done, lambda e: error_signal.emit(describe_db_error(e, self.path)))
+        else:
+            self.runner.run(fn, done, lambda e: self.failed.emit(DbProblem(e, self.path)))
 
     # ------------------------------------------------------------------ reads
     def load_classes(self, prefer_id: int | None = None) -> None:

@@ -76,6 +76,7 @@ class ReplayPanel(QWidget):
         self.position = 0.0
         self.playing = False
         self._gen = 0
+        self._pending_load = False
         self._last_tick = 0.0
         self._timer = QTimer(self)
         self._timer.setInterval(30)
@@ -158,7 +159,7 @@ class ReplayPanel(QWidget):
         rl.addWidget(self.override_box)
         rl.addStretch(1)
         split.addWidget(right)
-        split.setSizes([220, 520, 320])
+        split.setSizes([230, 500, 330])
         self.retranslate()
         self._show_attempt_info()
 
@@ -178,17 +179,18 @@ class ReplayPanel(QWidget):
             self.attempt_list.addItem(item)
             if a.id == select_id:
                 chosen = item
-        self.attempt_list.blockSignals(False)
+        if chosen is None and attempts:
+            chosen = self.attempt_list.item(0)
         if chosen is not None:
             self.attempt_list.setCurrentItem(chosen)
-        elif not attempts:
-            self.show_attempt(None)
+        self.attempt_list.blockSignals(False)
+        self.show_attempt(chosen.data(ROLE) if chosen is not None else None)
 
     def _attempt_text(self, a) -> str:
         when = a.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
         s = a.effective_score
         score = "—" if s is None else f"{s:.1f} {texts.grade_name(self.grading.grade(s))}"
-        return f"{when}  {texts.movement_name(a.movement)}  {score}"
+        return f"{when}\n{texts.movement_name(a.movement)}: {score}"
 
     def _picked(self, item, _prev=None) -> None:
         if item is not None:
@@ -199,7 +201,7 @@ class ReplayPanel(QWidget):
         background."""
         self.pause()
         self._gen += 1
-        gen = self._gen
+        self._pending_load = False
         self.attempt, self.review = attempt, None
         self.position = 0.0
         self.view.clear_frame("")
@@ -214,9 +216,20 @@ class ReplayPanel(QWidget):
                                          "without a camera)."))
             return
         self.message.setText(self.tr("Loading the recording…"))
-        scorer = self.scorer_fn()
+        self._pending_load = True
+        if self.isVisible():  # else when the Review tab is shown (no I/O for hidden tabs)
+            self._load()
+
+    def _load(self) -> None:
+        self._pending_load = False
+        attempt, gen, scorer = self.attempt, self._gen, self.scorer_fn()
         self.heavy.run(lambda: load_review(attempt, scorer),
                        lambda r: self._loaded(gen, r), lambda e: self._load_failed(gen, e))
+
+    def showEvent(self, ev) -> None:
+        super().showEvent(ev)
+        if self._pending_load and self.attempt is not None:
+            self._load()
 
     def update_attempt(self, attempt) -> None:
         """The same attempt changed (override saved): refresh texts, keep the recording."""

@@ -102,7 +102,10 @@ class RosterPanel(QWidget):
         self.status.setText(self.tr("{n} students").format(n=len(students)))
 
     def update_attempt(self, student_id: int, attempt) -> None:
-        """Show a just-saved attempt without reloading the class."""
+        """Show a just-saved attempt without reloading the class (an unscored attempt does
+        not replace the latest grade)."""
+        if attempt.effective_score is None:
+            return
         self._results.setdefault(student_id, {})[attempt.movement] = attempt
         for row in range(self.table.rowCount()):
             st = self.table.item(row, 0).data(ROLE)
@@ -170,7 +173,7 @@ class RosterPanel(QWidget):
     # ------------------------------------------------------------------ language
     def retranslate(self) -> None:
         self.class_label.setText(self.tr("Class:"))
-        heads = [self.tr("No."), self.tr("Name")] + [texts.movement_name(m) for m in MOVEMENTS]
+        heads = [self.tr("No."), self.tr("Name")] + [texts.movement_short_name(m) for m in MOVEMENTS]
         self.table.setHorizontalHeaderLabels(heads)
         for row in range(self.table.rowCount()):
             for k in range(len(MOVEMENTS)):

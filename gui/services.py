@@ -19,10 +19,6 @@ MODEL_SUFFIXES = (".pt", ".onnx")
 BUNDLED_NAMES = ("kinescore.pt", "starter.pt", "kinescore.onnx", "starter.onnx")
 
 
-class ModelError(RuntimeError):
-    """The model cannot be used; the message is teacher-actionable."""
-
-
 def models_dir() -> Path:
     return resource("models")
 
@@ -48,26 +44,43 @@ def _t(text: str) -> str:
     return QCoreApplication.translate("Services", text)
 
 
+class ModelError(RuntimeError):
+    """The model cannot be used. ``str()`` is a teacher-actionable sentence in the current
+    language (re-translated each time, so a banner follows a language switch)."""
+
+    def __init__(self, kind: str, path: Path | None = None, detail: str = ""):
+        self.kind, self.path, self.detail = kind, path, detail
+        super().__init__(kind)
+
+    def __str__(self) -> str:
+        if self.kind == "missing":
+            return _t("No scoring model is installed (nothing in {folder}). Live view and "
+                      "recording work, and attempts are saved unscored; choose a model file "
+                      "in Settings to score them.").format(folder=models_dir())
+        if self.kind == "not_found":
+            return _t("The model file {path} does not exist. Attempts are saved unscored "
+                      "until you choose a model file in Settings.").format(path=self.path)
+        if self.kind == "onnx":
+            return _t("{path}: this KineScore build cannot run ONNX models; choose a .pt "
+                      "model in Settings.").format(path=self.path)
+        return _t("The model file {path} cannot be used ({error}). Attempts are saved "
+                  "unscored; choose another model file in Settings, or reinstall KineScore "
+                  "to restore the bundled model.").format(path=self.path, error=self.detail)
+
+
 def load_scorer(path: Path | None):
     """A scorer for ``path`` (torch checkpoint ``.pt``, or ``.onnx`` when the ONNX runtime
     backend is part of this build). Raises :class:`ModelError`."""
     if path is None:
-        raise ModelError(_t(
-            "No scoring model is installed (nothing in {folder}). Live view and recording "
-            "work, and attempts are saved unscored; choose a model file in Settings to score "
-            "them.").format(folder=models_dir()))
+        raise ModelError("missing")
     if not path.is_file():
-        raise ModelError(_t(
-            "The model file {path} does not exist. Attempts are saved unscored until you "
-            "choose a model file in Settings.").format(path=path))
+        raise ModelError("not_found", path)
     try:
         if path.suffix == ".onnx":
             try:
                 from engine.runtime import OnnxScorer  # type: ignore[attr-defined]
             except ImportError:
-                raise ModelError(_t(
-                    "{path}: this KineScore build cannot run ONNX models; choose a .pt model "
-                    "in Settings.").format(path=path)) from None
+                raise ModelError("onnx", path) from None
             return OnnxScorer(path)
         import torch
 
@@ -78,10 +91,7 @@ def load_scorer(path: Path | None):
     except ModelError:
         raise
     except Exception as exc:  # noqa: BLE001 - corrupt, truncated, wrong layout...
-        raise ModelError(_t(
-            "The model file {path} cannot be used ({error}). Attempts are saved unscored; "
-            "choose another model file in Settings, or reinstall KineScore to restore the "
-            "bundled model.").format(path=path, error=exc)) from exc
+        raise ModelError("corrupt", path, str(exc)) from exc
 
 
 DEVICE_ADVICE = {  # devices.ErrorCode -> what the teacher should do

@@ -116,6 +116,7 @@ class SettingsDialog(QDialog):
     def refresh_devices(self) -> None:
         from devices import list_devices
 
+        self.devices_loaded = False
         self.device_combo.clear()
         self.device_combo.addItem(self.tr("Looking for devices…"), None)
         self.heavy.run(lambda: list_devices(include_unavailable=True), self._devices_found,
@@ -123,6 +124,7 @@ class SettingsDialog(QDialog):
 
     def _devices_found(self, found) -> None:
         self._devices = list(found)
+        self.devices_loaded = True
         self.device_combo.blockSignals(True)
         self.device_combo.clear()
         for d in found:

@@ -18,6 +18,12 @@ MOVEMENT_NAMES = {
     "free_throw": QT_TRANSLATE_NOOP("Texts", "Free throw"),
     "overhead_pass": QT_TRANSLATE_NOOP("Texts", "Overhead pass"),
 }
+MOVEMENT_SHORT_NAMES = {  # roster column headers
+    "standing_long_jump": QT_TRANSLATE_NOOP("Texts", "Long jump"),
+    "sit_ups": QT_TRANSLATE_NOOP("Texts", "Sit-ups"),
+    "free_throw": QT_TRANSLATE_NOOP("Texts", "Free throw"),
+    "overhead_pass": QT_TRANSLATE_NOOP("Texts", "Overhead pass"),
+}
 STAGES = {
     "standing_long_jump": ("pre_swing", "take_off", "flight", "landing"),
     "sit_ups": ("lying", "curl_up", "top", "return"),
@@ -91,6 +97,10 @@ def t(text: str) -> str:
 
 def movement_name(key: str) -> str:
     return t(MOVEMENT_NAMES[key]) if key in MOVEMENT_NAMES else key
+
+
+def movement_short_name(key: str) -> str:
+    return t(MOVEMENT_SHORT_NAMES[key]) if key in MOVEMENT_SHORT_NAMES else movement_name(key)
 
 
 def stage_keys(movement: str) -> tuple[str, ...]:

@@ -192,7 +192,7 @@ def test_language_switch_to_chinese_and_back(qtbot, make_window):
     assert win.file_menu.title() == "文件(&F)"
     win.set_language("en")
     qtbot.waitUntil(lambda: win.tabs.tabText(0) == "Live", timeout=3000)
-    assert win.roster.table.horizontalHeaderItem(JUMP_COL).text() == "Standing long jump"
+    assert win.roster.table.horizontalHeaderItem(JUMP_COL).text() == "Long jump"
     from gui.settings import load_settings
 
     assert load_settings().language == "en"

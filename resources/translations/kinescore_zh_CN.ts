@@ -605,6 +605,10 @@ Details: {details}</source>
         <translation>排球上手传球</translation>
     </message>
     <message>
+        <source>Long jump</source>
+        <translation>立定跳远</translation>
+    </message>
+    <message>
         <source>Pre-swing</source>
         <translation>预摆</translation>
     </message>
