@@ -9,7 +9,9 @@ the live scorer knows in ``meta.extra["live"]``) and its score are stored in one
 Nothing is lost when the database is locked, read-only or gone: if the attempt cannot be
 stored, its recording is written to ``<user data>/unsaved/`` and :meth:`StoreSink.finish`
 raises :class:`SaveError` naming that file, so the teacher can add it later (the app offers
-"Retry"). Timestamps in the recording are seconds from the attempt's first frame.
+"Retry"). Timestamps in the recording are seconds from the attempt's first frame. When the teacher
+chose to keep video, the colour video (``engine.video``) goes beside the recording
+(``meta.video``) with its frame times in ``meta.extra["video_timestamps"]``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import numpy as np
 
 from engine.live import AttemptData
 from engine.recording import Recording, RecordingMeta, save_recording
+from engine.video import VideoRecorder, keep_video
 
 log = logging.getLogger("engine.live")
 
@@ -45,8 +48,10 @@ def unsaved_dir() -> Path:
 
 def build_recording(data: AttemptData, *, student_number: str = "", device: str = "",
                     device_serial: str = "", frame_rate: float = 30.0,
-                    calibration: dict | None = None, extra: dict | None = None) -> Recording:
-    """The ``.ksr`` recording of a live attempt (validated)."""
+                    calibration: dict | None = None, extra: dict | None = None,
+                    video: str | None = None) -> Recording:
+    """The ``.ksr`` recording of a live attempt (validated); ``video`` names a video file
+    in the recording's folder."""
     conf = np.clip(np.nan_to_num(np.asarray(data.confidence, np.float32), nan=0.0), 0, 1)
     joints = np.asarray(data.joints, np.float32).copy()
     bad = ~np.isfinite(joints).all(axis=-1)
@@ -56,7 +61,7 @@ def build_recording(data: AttemptData, *, student_number: str = "", device: str 
     meta = RecordingMeta(
         movement=data.movement, student_id=student_number, device_name=device,
         device_serial=device_serial, frame_rate=float(frame_rate), calibration=calibration,
-        extra={**(extra or {}), "live": data.extra()},
+        extra={**(extra or {}), "live": data.extra()}, video=video,
     )  # fmt: skip
     rec = Recording(joints, conf, t - t[0], meta, keypoints_2d=data.keypoints_2d)
     rec.validate()
@@ -79,8 +84,10 @@ class StoreSink:
                  device_serial: str = "", frame_rate: float = 30.0,
                  calibration: dict | None = None,
                  extra: Callable[[], dict[str, Any]] | None = None,
-                 session_id: int | None = None):
+                 session_id: int | None = None, video: VideoRecorder | None = None):
         self.store = store
+        self.video = video
+        self._video: tuple[str | None, list[float]] | None = None
         self.student_id = student_id
         self.student_number = student_number
         self.device = device
@@ -122,10 +129,18 @@ class StoreSink:
                 extra = dict(self.extra() or {})
             except Exception as exc:  # noqa: BLE001 - metadata is nice to have
                 log.warning("attempt metadata failed: %s", exc)
+        if self._video is None:  # once: a retry reuses the file already kept
+            stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+            self._video = keep_video(
+                self.video, Path(self.store.recordings_dir) / self.student_number,
+                f"{data.movement}-{stamp}-video", float(data.timestamps[0]))
+        name, stamps = self._video
+        if name:
+            extra["video_timestamps"] = stamps
         rec = build_recording(
             data, student_number=self.student_number, device=self.device,
             device_serial=self.device_serial, frame_rate=self.frame_rate,
-            calibration=self.calibration, extra=extra,
+            calibration=self.calibration, extra=extra, video=name,
         )  # fmt: skip
         try:
             if self._rec is not None:
@@ -153,6 +168,8 @@ class StoreSink:
         return attempt
 
     def abort(self) -> None:
+        if self.video is not None:
+            self.video.discard()
         if self._rec is not None:
             rec, self._rec = self._rec, None
             rec.abort()
@@ -163,8 +180,10 @@ class FileSink:
     are not available (database missing, locked or read-only at start-up). ``finish``
     returns the file's path; add it to the records later with ``Store.add_attempt``."""
 
-    def __init__(self, student_number: str = "", **meta: Any):
+    def __init__(self, student_number: str = "", video: VideoRecorder | None = None,
+                 **meta: Any):
         self.student_number = student_number
+        self.video = video
         self.meta = meta
 
     def begin(self, movement: str, first_timestamp: float) -> None:
@@ -174,10 +193,15 @@ class FileSink:
         pass
 
     def finish(self, data: AttemptData) -> Path:
-        rec = build_recording(data, student_number=self.student_number, **self.meta)
         stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
-        return save_recording(rec, unsaved_dir() / f"{self.student_number or 'unknown'}-"
-                                                   f"{data.movement}-{stamp}.ksr")
+        stem = f"{self.student_number or 'unknown'}-{data.movement}-{stamp}"
+        name, stamps = keep_video(self.video, unsaved_dir(), stem + "-video",
+                                  float(data.timestamps[0]))
+        self.video = None
+        rec = build_recording(data, student_number=self.student_number, video=name,
+                              extra={"video_timestamps": stamps} if name else None, **self.meta)
+        return save_recording(rec, unsaved_dir() / f"{stem}.ksr")
 
     def abort(self) -> None:
-        pass
+        if self.video is not None:
+            self.video.discard()

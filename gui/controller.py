@@ -48,6 +48,7 @@ class LiveController(QObject):
         self.live = LiveScorer(None).start()
         self.source = None
         self.spec = ""
+        self.video = None  # engine.video.VideoRecorder while a take keeps video
         self.opening = False
         self._gen = 0
         self._last_frame = None
@@ -117,6 +118,9 @@ class LiveController(QObject):
 
     def _feed(self, f) -> None:  # capture thread
         self.live.feed(f.timestamp, f.joints, f.confidence, f.keypoints_2d)
+        video = self.video
+        if video is not None and f.image is not None:
+            video.add(f.timestamp, f.image)
 
     def close_device(self) -> None:
         self._gen += 1

@@ -334,25 +334,34 @@ class MainWindow(QMainWindow):
         self.attempt_student = student
         self.live_panel.set_student(student)
         self.live_panel.set_running(True)
-        self.controller.start_attempt(self.live_panel.movement, self._sink(student, src))
+        video = None
+        if self.settings.save_video:  # the teacher chose to keep video (off by default)
+            from engine.video import VideoRecorder
 
-    def _sink(self, student, src):
+            video = VideoRecorder(src.nominal_fps)
+        self.controller.video = video
+        self.controller.start_attempt(self.live_panel.movement, self._sink(student, src, video))
+
+    def _sink(self, student, src, video=None):
         from engine.live_sink import FileSink, StoreSink
 
         meta = dict(device=src.name, device_serial=src.serial, frame_rate=src.nominal_fps,
                     calibration=src.calibration)
         store = self.records.store
         if store is None:
-            return FileSink(student.student_number, **meta)
+            return FileSink(student.student_number, video=video, **meta)
         return StoreSink(store, student.id, student.student_number,
                          extra=lambda: {**src.metadata(), "dropped_frames": src.dropped_frames},
-                         **meta)
+                         video=video, **meta)
 
     def _live_state(self, st) -> None:
         self.results.show_state(st)
         running = st.phase in RUNNING
         if not running and self.armed:
             self.armed = False
+            video, self.controller.video = self.controller.video, None
+            if video is not None and st.phase is not Phase.DONE:
+                video.discard()  # stopped before an attempt: nothing to keep
         self.live_panel.set_running(self.armed or running)
         if st.phase is Phase.DONE:
             self._attempt_done(st)

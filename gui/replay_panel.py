@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
@@ -37,6 +38,7 @@ from engine.skeleton import JOINTS
 from gui import texts
 from gui.skeleton_view import SkeletonView
 from gui.stage_bars import StageBars
+from gui.tasks import TaskRunner
 from gui.timeline import Timeline
 
 ROLE = Qt.ItemDataRole.UserRole
@@ -59,8 +61,14 @@ def load_review(attempt, scorer=None) -> dict:
         rescored = scorer.score(joints, rec.meta.movement)
         bounds = (t0 - rec.timestamps[0] + np.asarray(rescored.stage_bounds) / SCORE_FPS).tolist()
         contrib = np.asarray(rescored.joint_contribution).tolist()
+    video = video_t = None
+    if rec.meta.video:
+        path = Path(attempt.recording_path).parent / rec.meta.video
+        stamps = rec.meta.extra.get("video_timestamps") if isinstance(rec.meta.extra, dict) else None
+        if path.is_file() and stamps:
+            video, video_t = path, np.asarray(stamps, float)
     return {"recording": rec, "stage_bounds_s": bounds, "joint_contribution": contrib,
-            "rescored": rescored}
+            "rescored": rescored, "video": video, "video_t": video_t}
 
 
 class ReplayPanel(QWidget):
@@ -76,6 +84,10 @@ class ReplayPanel(QWidget):
         self.position = 0.0
         self.playing = False
         self._gen = 0
+        self.video_runner = TaskRunner("video", 1, self)
+        self._video_want = None
+        self._video_busy = False
+        self._video_cap = None  # (path, cv2.VideoCapture) kept for sequential reads
         self._pending_load = False
         self._last_tick = 0.0
         self._timer = QTimer(self)
@@ -317,9 +329,45 @@ class ReplayPanel(QWidget):
         t = rec.timestamps - rec.timestamps[0]
         i = int(np.clip(np.searchsorted(t, self.position, side="right") - 1, 0, len(t) - 1))
         self.frame_index = i
-        self.view.set_frame(rec.joints[i], rec.confidence[i])
+        video = self.review.get("video")
+        if video is not None:  # the picture comes from the decoder thread, the skeleton with it
+            vt = self.review["video_t"]
+            self._request_video(int(np.argmin(np.abs(vt - t[i]))), i)
+        else:
+            self.view.set_frame(rec.joints[i], rec.confidence[i])
         self.timeline.set_position(self.position)
         self.time_label.setText(f"{self.position:5.2f} / {rec.duration:.2f} s")
+
+    def _request_video(self, video_index: int, frame_index: int) -> None:
+        """Decode video frames off the UI thread; while one decodes, only the newest
+        request waits (scrubbing never queues up work)."""
+        self._video_want = (self._gen, video_index, frame_index)
+        if not self._video_busy:
+            self._decode_next()
+
+    def _decode_next(self) -> None:
+        from engine.video import read_frame
+
+        want, self._video_want = self._video_want, None
+        if want is None or self.review is None or want[0] != self._gen:
+            return
+        self._video_busy = True
+        path = self.review["video"]
+        cap = self._video_cap[1] if self._video_cap and self._video_cap[0] == path else None
+        self.video_runner.run(lambda: read_frame(path, want[1], cap),
+                              lambda r: self._decoded(want, path, r),
+                              lambda e: self._decoded(want, path, (None, None)))
+
+    def _decoded(self, want, path, result) -> None:
+        self._video_busy = False
+        image, cap = result
+        self._video_cap = (path, cap) if cap is not None else None
+        if want[0] == self._gen and self.review is not None:
+            rec = self.review["recording"]
+            i = want[2]
+            kp = None if rec.keypoints_2d is None else rec.keypoints_2d[i]
+            self.view.set_frame(rec.joints[i], rec.confidence[i], image, kp)
+        self._decode_next()
 
     # ------------------------------------------------------------------ scores & override
     def _show_attempt_info(self) -> None:

@@ -28,14 +28,13 @@ UNPLUG = threading.Event()  # set: the fake camera fails as if unplugged
 
 class FakeCamera(SkeletonSource):
     """Loops a standing long jump (still 1.5 s, jump 1.2 s, still 2.5 s) at ``speed`` times
-    real time; frame timestamps keep the 30 fps spacing. ``image=True`` adds a small colour
+    real time; frame timestamps keep the 30 fps spacing. ``fake:image`` adds a small colour
     image with 2D keypoints."""
 
-    def __init__(self, arg: str | None = None, speed: float = 6.0, image: bool = False):
+    def __init__(self, arg: str | None = None, speed: float = 6.0):
         super().__init__("Fake camera", serial="FAKE-1", nominal_fps=30.0)
-        self.movement = arg
         self.speed = speed
-        self.image = image
+        self.image = arg == "image"
         t, j = jump_sequence(still_s=1.5, move_s=1.2, rest_s=2.5, t0=0.0)
         self._joints = j
         self._n = 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
@@ -18,6 +19,7 @@ from engine.records import Store
 from gui.settings import MOVEMENTS
 from tests.gui_helpers import *  # noqa: F403 - fixtures
 from tests.gui_helpers import UNPLUG, wait_device, wait_roster
+from tests.live_helpers import jump_sequence
 
 JUMP_COL = 2 + MOVEMENTS.index("standing_long_jump")
 
@@ -92,10 +94,13 @@ def _review_first_attempt(qtbot, win):
     wait_roster(qtbot, win)
     wait_device(qtbot, win)
     run_attempt(qtbot, win)
+    return _open_review(qtbot, win)
+
+
+def _open_review(qtbot, win):
     win.roster.select_student(win.roster.table.item(0, 0).data(Qt.ItemDataRole.UserRole).id)
     win.tabs.setCurrentWidget(win.replay)
     qtbot.waitUntil(lambda: win.replay.attempt_list.count() == 1, timeout=5000)
-    win.replay.attempt_list.setCurrentRow(0)
     qtbot.waitUntil(lambda: win.replay.review is not None, timeout=5000)
     return win.replay
 
@@ -374,3 +379,81 @@ def test_qt_binding_keeps_reference_counts():
         app.processEvents()
     assert sys.getrefcount(None) >= before - 5, "this PySide6 build leaks references to None"
     pw.close()
+
+
+def test_video_is_kept_only_when_chosen_and_replayed(qtbot, make_window, database):
+    from engine.recording import load_recording
+    from gui.settings import load_settings, save_settings
+
+    s = load_settings()
+    assert not s.save_video  # skeleton only by default
+    s.save_video = True
+    save_settings(s)
+    win = make_window(device="fake:image")
+    wait_roster(qtbot, win)
+    wait_device(qtbot, win)
+    qtbot.waitUntil(lambda: win.live_panel.view.image_item.image is not None, timeout=5000)
+    st = run_attempt(qtbot, win)
+    rec = load_recording(st.saved.recording_path)
+    video = st.saved.recording_path.parent / rec.meta.video
+    assert video.is_file() and video.stat().st_size > 0
+    stamps = rec.meta.extra["video_timestamps"]
+    assert len(stamps) >= rec.num_frames - 5 and min(stamps) <= 0.0 <= max(stamps)
+    replay = _open_review(qtbot, win)
+    assert replay.review["video"] == video
+    replay.seek(rec.duration / 2)
+    qtbot.waitUntil(lambda: replay.view.image_item.image is not None, timeout=5000)
+    assert replay.view.image_item.image.shape == (48, 64, 3)
+
+
+def test_skeleton_only_by_default_keeps_no_video(qtbot, make_window):
+    from engine.recording import load_recording
+
+    win = make_window(device="fake:image")
+    wait_roster(qtbot, win)
+    wait_device(qtbot, win)
+    st = run_attempt(qtbot, win)
+    rec = load_recording(st.saved.recording_path)
+    assert rec.meta.video is None and "video_timestamps" not in rec.meta.extra
+    assert not list(st.saved.recording_path.parent.glob("*.mp4"))
+
+
+def test_roster_import_adds_students_and_reports_bad_files(qtbot, make_window, tmp_path,
+                                                          monkeypatch):
+    good = tmp_path / "roster.csv"
+    good.write_text("学号,姓名,性别\nS004,Dan,M\nS005,Eve,F\n", encoding="gbk")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(good), ""))
+    win = make_window()
+    wait_roster(qtbot, win)
+    win.act_import.trigger()
+    qtbot.waitUntil(lambda: win.banners.text("import") is not None, timeout=5000)
+    assert win.banners.banners["import"].level == "success"
+    wait_roster(qtbot, win, rows=5)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("nothing useful here\n1,2\n", encoding="utf-8")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(bad), ""))
+    win.act_import.trigger()
+    qtbot.waitUntil(lambda: win.banners.banners.get("import") is not None
+                    and win.banners.banners["import"].level == "error", timeout=5000)
+    assert "header" in win.banners.text("import")
+    assert win.roster.table.rowCount() == 5
+
+
+def test_interrupted_attempt_is_offered_for_recovery(qtbot, make_window, database):
+    # an attempt journaled by a KineScore that then died
+    with Store.open(database) as s:
+        st = s.student_by_number("S002")
+        rec = s.begin_attempt(st.id, "standing_long_jump", device="Fake camera")
+        t, j = jump_sequence()
+        rec.append(j, np.ones((len(t), 17), np.float32), t - t[0])
+        rec.flush()
+        rec.close()  # the journal stays: a pending recovery
+    win = make_window()
+    qtbot.waitUntil(lambda: win.banners.text("recover") is not None, timeout=5000)
+    assert "1 attempt" in win.banners.text("recover")
+    win.banners.banners["recover"].buttons[0].click()
+    qtbot.waitUntil(lambda: win.banners.banners.get("recover") is not None
+                    and win.banners.banners["recover"].level == "success", timeout=5000)
+    with Store.open(database) as s:
+        (a,) = s.attempts(student_id=st.id)
+        assert a.recovered and a.status == "unscored" and a.recording_path.is_file()
