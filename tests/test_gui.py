@@ -65,13 +65,18 @@ def test_live_attempt_is_scored_saved_and_graded_in_the_roster(qtbot, make_windo
         assert a.device == "Fake camera"
 
 
-def test_stop_key_ends_the_attempt_early(qtbot, make_window):
-    win = make_window()
+def start_until_active(qtbot, win):
+    """A window with its roster and device, an attempt started with Space and under way."""
     wait_roster(qtbot, win)
     wait_device(qtbot, win)
     win.activateWindow()
     qtbot.keyClick(win, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: win.controller.live.state.phase is Phase.ACTIVE, timeout=10000)
+
+
+def test_stop_key_ends_the_attempt_early(qtbot, make_window):
+    win = make_window()
+    start_until_active(qtbot, win)
     assert win.live_panel.start_button.text().startswith("Stop")
     qtbot.keyClick(win, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: win.controller.live.state.phase is Phase.DONE, timeout=10000)
@@ -222,11 +227,7 @@ def test_device_unplugged_shows_a_banner_and_retry_recovers(qtbot, make_window):
 
 def test_unplugged_during_an_attempt_keeps_what_was_recorded(qtbot, make_window, database):
     win = make_window()
-    wait_roster(qtbot, win)
-    wait_device(qtbot, win)
-    win.activateWindow()
-    qtbot.keyClick(win, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: win.controller.live.state.phase is Phase.ACTIVE, timeout=10000)
+    start_until_active(qtbot, win)
     UNPLUG.set()
     qtbot.waitUntil(lambda: win.controller.live.state.phase is Phase.DONE, timeout=10000)
     assert win.controller.live.state.saved is not None
@@ -457,3 +458,24 @@ def test_interrupted_attempt_is_offered_for_recovery(qtbot, make_window, databas
     with Store.open(database) as s:
         (a,) = s.attempts(student_id=st.id)
         assert a.recovered and a.status == "unscored" and a.recording_path.is_file()
+
+
+def test_demo_mode_uses_a_throwaway_database_and_the_simulator(qtbot, monkeypatch):
+    import shutil
+
+    from engine.paths import default_database_path
+    from gui.app import build_parser, create_window
+
+    win, throwaway = create_window(build_parser().parse_args(["--demo"]))
+    qtbot.addWidget(win)
+    try:
+        assert throwaway is not None and win.database.parent == throwaway
+        assert win.database != default_database_path() and not win.persist
+        assert win.device_spec == "simulator" and "demo" in win.windowTitle()
+        wait_roster(qtbot, win, rows=30)  # the demo class
+        qtbot.waitUntil(lambda: win.controller.source is not None, timeout=20000)
+        assert win.controller.spec == "simulator:standing_long_jump"
+    finally:
+        win.close()
+        shutil.rmtree(throwaway, ignore_errors=True)
+    assert not default_database_path().exists()
