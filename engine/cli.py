@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "eval": "engine.evaluate:add_eval",
     "cv": "engine.evaluate:add_cv",
     "synth": "engine.simulator.cli:add_synth",
+    "live-check": "engine.live_check:add_parser",
     "bench-preprocess": "engine.bench_preprocess:add_parser",
 }
 

@@ -23,6 +23,7 @@ Run it under Xvfb (``xvfb-run -a python -m gui.bench``) or with ``QT_QPA_PLATFOR
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -112,6 +113,18 @@ def main(argv: list[str] | None = None) -> int:
             "sec": t_start, "take": 0, "sec_worst": 0.0}
     tick_ms = 5
     load_start = os.getloadavg()[0]
+    gc_full = {"n": 0, "max_ms": 0.0, "t0": 0.0}
+
+    def on_gc(phase, info):  # full collections stop every thread: count and time them
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            gc_full["t0"] = time.perf_counter()
+        else:
+            gc_full["n"] += 1
+            gc_full["max_ms"] = max(gc_full["max_ms"], 1000 * (time.perf_counter() - gc_full["t0"]))
+
+    gc.callbacks.append(on_gc)
 
     def tick():
         now, cpu = time.monotonic(), time.thread_time()
@@ -185,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         "ui_stall_p999_ms": pct(0.999),
         "ui_stalls_over_50ms": sum(hist[51:]),
         "ui_ticks": n,
+        "gc_full_collections": gc_full["n"],
+        "gc_full_max_ms": gc_full["max_ms"],
         "rss_mb_start": mem_after[0] if mem_after else float("nan"),
         "rss_mb_end": mem_after[-1] if mem_after else float("nan"),
         "rss_mb_max": max(mem_after) if mem_after else float("nan"),
