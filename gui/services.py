@@ -69,27 +69,34 @@ class ModelError(RuntimeError):
 
 
 def load_scorer(path: Path | None):
-    """A scorer for ``path`` (torch checkpoint ``.pt``, or ``.onnx`` when the ONNX runtime
-    backend is part of this build). Raises :class:`ModelError`."""
+    """A scorer for ``path``: through ``engine.runtime.load_scorer`` (ONNX Runtime / TensorRT
+    / torch, chosen automatically) when this build has the runtime backends, else the torch
+    checkpoint (``.pt``) directly. One CPU thread, leaving the other core to capture and
+    drawing. Raises :class:`ModelError`."""
     if path is None:
         raise ModelError("missing")
     if not path.is_file():
         raise ModelError("not_found", path)
     try:
-        if path.suffix == ".onnx":
-            try:
-                from engine.runtime import OnnxScorer  # type: ignore[attr-defined]
-            except ImportError:
-                raise ModelError("onnx", path) from None
-            return OnnxScorer(path)
+        from engine.runtime import load_scorer as runtime_load_scorer
+    except ImportError:
+        runtime_load_scorer = None
+    if runtime_load_scorer is not None:
+        try:
+            return runtime_load_scorer(path, threads=1)
+        except Exception as exc:  # noqa: BLE001
+            if path.suffix != ".pt":
+                raise ModelError("corrupt", path, str(exc)) from exc
+            log.warning("runtime backends failed for %s (%s); using torch", path, exc)
+    elif path.suffix == ".onnx":
+        raise ModelError("onnx", path)
+    try:
         import torch
 
         from engine.model.scorer import TorchScorer
 
-        torch.set_num_threads(1)  # leave the other core to capture and drawing
+        torch.set_num_threads(1)
         return TorchScorer(str(path), num_threads=1)
-    except ModelError:
-        raise
     except Exception as exc:  # noqa: BLE001 - corrupt, truncated, wrong layout...
         raise ModelError("corrupt", path, str(exc)) from exc
 

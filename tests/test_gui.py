@@ -479,3 +479,35 @@ def test_demo_mode_uses_a_throwaway_database_and_the_simulator(qtbot, monkeypatc
         win.close()
         shutil.rmtree(throwaway, ignore_errors=True)
     assert not default_database_path().exists()
+
+
+def test_model_loading_prefers_the_runtime_backends(monkeypatch, tmp_path):
+    import sys
+    import types
+
+    from gui.services import ModelError, load_scorer
+
+    model = tmp_path / "m.pt"
+    model.write_bytes(b"x")
+    calls = []
+    runtime = types.ModuleType("engine.runtime")
+
+    def fake_runtime(path, threads=None):
+        calls.append((path, threads))
+        return "runtime scorer"
+
+    runtime.load_scorer = fake_runtime
+    monkeypatch.setitem(sys.modules, "engine.runtime", runtime)
+    assert load_scorer(model) == "runtime scorer" and calls == [(model, 1)]
+
+    def broken(path, threads=None):
+        raise RuntimeError("no backend")
+
+    runtime.load_scorer = broken
+    onnx = tmp_path / "m.onnx"
+    onnx.write_bytes(b"x")
+    with pytest.raises(ModelError) as err:
+        load_scorer(onnx)
+    assert "cannot be used" in str(err.value) and "no backend" in str(err.value)
+    with pytest.raises(ModelError):  # a .pt falls back to torch, which cannot read it either
+        load_scorer(model)
