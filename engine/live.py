@@ -336,7 +336,6 @@ class _Take:
     kp: list[np.ndarray | None] = field(default_factory=list)
     start_t: float = math.nan
     appended: int = 0  # frames handed to the sink
-    still_since: float | None = None
     rising_at: float | None = None
     above: int = 0
     rest_since: float | None = None
@@ -365,6 +364,7 @@ class LiveScorer:
         self._floor = math.nan
         self._ring: deque[tuple] = deque(maxlen=300)
         self._centre: tuple[float, np.ndarray] | None = None
+        self._still_since: float | None = None
         self._take: _Take | None = None
         self._unsaved: tuple[AttemptSink, AttemptData] | None = None
         self.state = LiveState(scorer_ready=scorer is not None)
@@ -487,7 +487,8 @@ class LiveScorer:
         counter = make_rep_counter(movement)
         self._unsaved = None
         self._take = _Take(movement, config, sink, counter)
-        self._motion = _Motion(config.motion_frames)
+        if self._motion.k != config.motion_frames:
+            self._motion = _Motion(config.motion_frames)
         self.state = LiveState(
             take=self.state.take + 1, phase=Phase.WAITING, movement=movement,
             repetitions=0 if counter is not None else None,
@@ -545,6 +546,12 @@ class LiveScorer:
             if phase not in (Phase.ACTIVE,) and energy < rest_thr:
                 self._floor = floor if not np.isfinite(self._floor) else 0.95 * floor + 0.05 * energy
         seen = joints is not None and bool((conf >= 0.5).any())
+        # how long the student has been still, whatever the phase: a take armed right after
+        # the previous one can be ready at once (the estimate runs across takes)
+        if seen and np.isfinite(energy) and energy < rest_thr:
+            self._still_since = t if self._still_since is None else self._still_since
+        else:
+            self._still_since = None
         if take is None or phase in (Phase.IDLE, Phase.DONE, Phase.CANCELLED, Phase.SCORING):
             self._ring.append((t, joints, conf, kp))
             if phase is not Phase.SCORING:
@@ -600,17 +607,13 @@ class LiveScorer:
         cfg = take.config
         phase = self.state.phase
         if not np.isfinite(energy) or not seen:  # no estimate yet, or nobody in view
-            take.still_since = None
             take.above = 0
             self._set(energy=energy)
             return
         if phase is Phase.WAITING:
-            if energy < rest_thr:
-                take.still_since = t if take.still_since is None else take.still_since
-                if t - take.still_since >= cfg.still_before:
-                    phase = Phase.READY
-            else:
-                take.still_since = None
+            still = self._still_since
+            if still is not None and t - still >= cfg.still_before:
+                phase = Phase.READY
             self._set(energy=energy, phase=phase)
             return
         # READY

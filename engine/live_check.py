@@ -5,8 +5,10 @@ A stream is built as the demo's simulator device plays it: each simulated attemp
 simulated sensor saw, ``engine.simulator.simulate_attempt``) followed by the student keeping
 still for ``--gap`` seconds (the last frame held), attempts back to back. The live scorer is
 armed again after each attempt, as a teacher does, and the detected attempts are compared
-with the true ones: found (the detected span overlaps one true attempt and no other), missed,
-merged (a detection spanning two attempts), start and end offsets, and sit-up repetitions.
+with the true ones: found (a detection overlaps it and no other attempt), missed, split (found
+by two detections: the attempt paused long enough to look finished), merged (a detection
+spanning two attempts), false (a detection outside every attempt), the mean start and end
+offsets of the first detection of each attempt, and sit-up repetitions.
 The first attempt counts as well: the stream starts with ``--gap`` seconds of stillness.
 """
 
@@ -81,24 +83,28 @@ def check(movement: str, attempts: int, gap: float, seed: int) -> dict:
             t_first = None
             live.arm(movement)
             live.process()
-    found, merged, start_err, end_err, reps_ok, reps_n = 0, 0, [], [], 0, 0
-    hit = set()
+    merged, false, start_err, end_err, reps_ok, reps_n = 0, 0, [], [], 0, 0
+    hits: dict[int, int] = {}
     for a, b, reps, _ in detected:
         over = [k for k, (s, e, _) in enumerate(spans) if a < e and b > s]
         if len(over) > 1:
             merged += 1
-        elif len(over) == 1:
+        elif not over:
+            false += 1
+        else:
             k = over[0]
-            hit.add(k)
-            found += 1
+            hits[k] = hits.get(k, 0) + 1
+            if hits[k] > 1:
+                continue  # the second piece of a split attempt
             start_err.append(a - spans[k][0])
             end_err.append(b - spans[k][1])
             if spans[k][2] is not None:
                 reps_n += 1
                 reps_ok += int(reps == spans[k][2])
     return {
-        "movement": movement, "true": len(spans), "detected": len(detected), "found": found,
-        "missed": len(spans) - len(hit), "merged": merged,
+        "movement": movement, "true": len(spans), "detected": len(detected),
+        "found": len(hits), "missed": len(spans) - len(hits), "merged": merged,
+        "split": sum(1 for n in hits.values() if n > 1), "false": false,
         "start_offset_s": float(np.mean(start_err)) if start_err else float("nan"),
         "end_offset_s": float(np.mean(end_err)) if end_err else float("nan"),
         "reps_exact": f"{reps_ok}/{reps_n}" if reps_n else "-",
@@ -109,10 +115,12 @@ def _run(args: argparse.Namespace) -> int:
     from engine.movements import MOVEMENTS
 
     movements = args.movements or list(MOVEMENTS)
-    print(f"{'movement':20s} {'true':>5s} {'found':>6s} {'missed':>7s} {'merged':>7s} "
-          f"{'start off (s)':>14s} {'end off (s)':>12s} {'reps exact':>11s}")
+    print(f"{'movement':20s} {'true':>5s} {'found':>6s} {'missed':>7s} {'split':>6s} "
+          f"{'merged':>7s} {'false':>6s} {'start off (s)':>14s} {'end off (s)':>12s} "
+          f"{'reps exact':>11s}")
     for mv in movements:
         r = check(mv, args.attempts, args.gap, args.seed)
-        print(f"{mv:20s} {r['true']:5d} {r['found']:6d} {r['missed']:7d} {r['merged']:7d} "
-              f"{r['start_offset_s']:14.2f} {r['end_offset_s']:12.2f} {r['reps_exact']:>11s}")
+        print(f"{mv:20s} {r['true']:5d} {r['found']:6d} {r['missed']:7d} {r['split']:6d} "
+              f"{r['merged']:7d} {r['false']:6d} {r['start_offset_s']:14.2f} "
+              f"{r['end_offset_s']:12.2f} {r['reps_exact']:>11s}")
     return 0

@@ -355,3 +355,12 @@ def test_a_tracking_jump_to_another_person_is_not_an_attempt():
     run(live, t2, j2)
     assert live.state.phase is Phase.DONE
     assert np.abs(sink.finished.joints[:, 0, 0] - 1.5).max() < 0.01
+
+
+def test_live_check_finds_simulated_attempts_and_counts_sit_ups():
+    from engine.live_check import check
+
+    r = check("sit_ups", attempts=2, gap=3.5, seed=0)
+    assert r["found"] == 2 and r["missed"] == 0 and r["merged"] == 0 and r["false"] == 0
+    assert r["reps_exact"] == "2/2"
+    assert abs(r["start_offset_s"]) < 1.0 and abs(r["end_offset_s"]) < 1.0
