@@ -103,10 +103,10 @@ def test_lifecycle_read_latest_and_counters():
 def test_slow_reader_gets_newest_and_drops_are_counted():
     with CountingSource(fps=400) as src:
         first = src.read(timeout=2.0)
-        time.sleep(0.2)  # fall behind: ~80 frames arrive, one slot
+        time.sleep(0.3)  # fall behind: up to ~120 frames arrive, one slot
         nxt = src.read(timeout=2.0)
-        assert nxt.index > first.index + 10  # the newest, not the next in line
-        assert src.dropped_frames >= 10
+        assert nxt.index > first.index + 3  # the newest, not the next in line
+        assert src.dropped_frames >= nxt.index - first.index - 2
 
 
 def test_listener_sees_every_frame_even_when_nobody_reads():
@@ -118,7 +118,7 @@ def test_listener_sees_every_frame_even_when_nobody_reads():
         n = len(got)
         time.sleep(0.05)
     idx = [f.index for f in got]
-    assert n > 20 and len(got) == n
+    assert n > 5 and len(got) == n
     assert idx == list(range(idx[0], idx[0] + len(idx)))  # consecutive: none lost
 
 
@@ -142,7 +142,7 @@ def test_device_error_on_capture_thread_is_reported_not_raised():
     assert src.status().error.startswith("Counter unplugged")
     t = time.monotonic()
     src.close()
-    assert time.monotonic() - t < 1.0 and src.state is SourceState.CLOSED
+    assert time.monotonic() - t < 2.0 and src.state is SourceState.CLOSED
 
 
 def test_unexpected_exception_becomes_device_error_and_retry_works():
@@ -166,13 +166,13 @@ def test_no_frames_watchdog():
 
 
 def test_stop_does_not_hang_on_a_blocking_device():
-    src = CountingSource(block_s=2.0)
+    src = CountingSource(block_s=10.0)
     src.stop_timeout = 0.3
     src.start()
     time.sleep(0.05)
     t = time.monotonic()
     src.stop()
-    assert time.monotonic() - t < 1.0
+    assert time.monotonic() - t < 3.0  # far less than the 10 s the "driver" blocks
     src.close()
 
 

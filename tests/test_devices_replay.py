@@ -46,9 +46,12 @@ def test_fast_replay_reproduces_the_recording(ksr, tmp_path):
 
 
 def test_real_speed_replay_keeps_the_recorded_pace(ksr):
-    with open_source(f"replay:{ksr}") as src:
+    src = open_source(f"replay:{ksr}")
+    frames = []
+    src.add_listener(frames.append)
+    with src:
         t0 = time.monotonic()
-        frames = list(src.frames(timeout=2.0))
+        list(src.frames(timeout=2.0))
         took = time.monotonic() - t0
     assert len(frames) == 45
     assert took > 0.8 * 44 / 30  # 1.47 s of recording is not played in a flash
@@ -56,11 +59,17 @@ def test_real_speed_replay_keeps_the_recorded_pace(ksr):
 
 def test_pause_resume_and_seek(ksr):
     src = open_source(f"replay:{ksr}", speed=1.0)
+    got = []
+    src.add_listener(got.append)
     with src:
         src.read(2.0)
         src.pause()
-        time.sleep(0.05)
-        src.read(0.05)  # a frame that raced the pause
+        for _ in range(10):  # a frame may race the pause; wait until the stream is still
+            n = src.frames_delivered
+            time.sleep(0.2)
+            if src.frames_delivered == n:
+                break
+        src.read(0.01)  # empty the slot
         n = src.frames_delivered
         time.sleep(0.4)
         assert src.frames_delivered == n and src.paused  # no frames while paused ...
@@ -71,10 +80,15 @@ def test_pause_resume_and_seek(ksr):
         assert src.read(0.3) is None
         src.resume()
         g = src.read(2.0)
-        assert g.index == 31 and g.timestamp > f.timestamp
+        assert g.index >= 31 and g.timestamp > f.timestamp
         src.seek_frame(5)  # backwards while playing: timestamps still increase
-        h = [src.read(2.0) for _ in range(3)]
-        assert 5 in [x.index for x in h] and all(x.timestamp > g.timestamp for x in h)
+        for _ in range(20):
+            if 5 in [x.index for x in got if x.timestamp > g.timestamp]:
+                break
+            src.read(2.0)
+    later = [x for x in got if x.timestamp > g.timestamp]
+    assert 5 in [x.index for x in later]
+    assert np.all(np.diff([x.timestamp for x in got]) > 0)
 
 
 def test_replay_starts_again_after_the_end(ksr):
