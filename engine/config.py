@@ -85,6 +85,7 @@ class TrainConfig:
     seed: int = 0
     num_threads: int = 2
     windows_per_sample: int = 1  # random windows drawn from each sequence per epoch
+    per_movement: bool = False  # cv: one model per movement (the paper trains per action type)
     # eq. 23 weights and schedules
     lambda_rank: float = 0.5  # lambda1^(0)
     rank_warmup: int = 5  # T_warm

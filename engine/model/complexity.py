@@ -122,10 +122,10 @@ def markdown(model: KineScoreNet, window: int = 90) -> str:
     params, flops = parameter_table(model), flop_table(model, window)
     total_p = sum(params.values())
     total_f = flops["total"]
-    rows = ["| component | parameters (M) | % | GFLOPs | % |", "|---|---|---|---|---|"]
+    rows = ["| component | parameters | % | MFLOPs | % |", "|---|---|---|---|---|"]
 
     def row(name, p, f, indent=""):
-        rows.append(f"| {indent}{name} | {p / 1e6:.3f} | {100 * p / total_p:.1f} | {f / 1e9:.3f} | "
+        rows.append(f"| {indent}{name} | {p:,} | {100 * p / total_p:.1f} | {f / 1e6:,.2f} | "
                     f"{100 * f / total_f:.1f} |")
 
     row("spatio-temporal backbone (6 blocks)", sum(params[c] for c in BACKBONE),
