@@ -29,7 +29,10 @@ def find_bundled_model() -> Path | None:
     for name in BUNDLED_NAMES:
         if (d / name).is_file():
             return d / name
-    found = sorted(p for p in d.glob("*") if p.suffix in MODEL_SUFFIXES and p.is_file()) if d.is_dir() else []
+    if not d.is_dir():
+        return None
+    found = sorted((p for p in d.glob("*") if p.suffix in MODEL_SUFFIXES and p.is_file()),
+                   key=lambda p: (p.suffix != ".pt", p.name))  # a checkpoint before its export
     return found[0] if found else None
 
 

@@ -511,3 +511,17 @@ def test_model_loading_prefers_the_runtime_backends(monkeypatch, tmp_path):
     assert "cannot be used" in str(err.value) and "no backend" in str(err.value)
     with pytest.raises(ModelError):  # a .pt falls back to torch, which cannot read it either
         load_scorer(model)
+
+
+def test_bundled_model_is_found_in_resources(monkeypatch, tmp_path):
+    from gui import services
+
+    monkeypatch.setattr(services, "models_dir", lambda: tmp_path)
+    assert services.find_bundled_model() is None
+    assert services.model_path("") is None
+    (tmp_path / "zz-starter.onnx").write_bytes(b"x")
+    (tmp_path / "zz-starter.pt").write_bytes(b"x")
+    assert services.find_bundled_model() == tmp_path / "zz-starter.pt"
+    (tmp_path / "kinescore.pt").write_bytes(b"x")
+    assert services.model_path("") == tmp_path / "kinescore.pt"
+    assert services.model_path("/elsewhere/m.pt") == services.Path("/elsewhere/m.pt")
