@@ -350,6 +350,7 @@ class MainWindow(QMainWindow):
         self.armed = True
         self.attempt_student = student
         self.live_panel.set_student(student)
+        self.results.set_student(student)
         self.live_panel.set_running(True)
         video = None
         if self.settings.save_video:  # the teacher chose to keep video (off by default)

@@ -24,8 +24,12 @@ class ResultsPanel(QWidget):
         self.state: LiveState | None = None
         self.movement = "standing_long_jump"
         self.scorer_ready = False
+        self.student = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 0, 0, 0)
+        self.who_label = QLabel(wordWrap=True)  # whose attempt: the roster moves on at the end
+        self.who_label.setStyleSheet("font-weight: bold; color: #333;")
+        lay.addWidget(self.who_label)
         self.phase_label = QLabel(wordWrap=True)
         self.phase_label.setStyleSheet("font-size: 11pt;")
         lay.addWidget(self.phase_label)
@@ -71,6 +75,11 @@ class ResultsPanel(QWidget):
         self.movement = movement
         self.stage_bars.set_movement(movement)
 
+    def set_student(self, student) -> None:
+        """The student whose attempt these results are."""
+        self.student = student
+        self._render()
+
     def set_scorer_ready(self, ready: bool) -> None:
         self.scorer_ready = ready
         self._render()
@@ -84,6 +93,12 @@ class ResultsPanel(QWidget):
     # ------------------------------------------------------------------ rendering
     def _render(self) -> None:
         st = self.state
+        who = self.student
+        self.who_label.setVisible(who is not None)
+        if who is not None:
+            self.who_label.setText(self.tr("{name} ({number}): {movement}").format(
+                name=who.name, number=who.student_number,
+                movement=texts.movement_name(self.movement)))
         phase = st.phase.value if st is not None else "idle"
         text = texts.phase_text(phase)
         if st is not None and st.phase is Phase.ACTIVE:

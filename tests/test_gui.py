@@ -53,6 +53,7 @@ def test_live_attempt_is_scored_saved_and_graded_in_the_roster(qtbot, make_windo
     assert win.results.grade_text() in ("Excellent", "Good", "Medium", "Pass", "Fail")
     assert win.results.stage_bars.values() == pytest.approx(list(st.final.stage_scores))
     assert "•" in win.results.feedback_label.text()
+    assert win.results.who_label.text().startswith("Ann (S001)")  # whose result it is
     # the grade is in the roster and the next student is selected
     assert win.roster.table.item(0, JUMP_COL).text().startswith(f"{score:.0f} ")
     assert win.roster.current_student().student_number == "S002"

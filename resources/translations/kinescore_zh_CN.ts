@@ -393,6 +393,10 @@ Details: {details}</source>
 <context>
     <name>ResultsPanel</name>
     <message>
+        <source>{name} ({number}): {movement}</source>
+        <translation>{name}（{number}）：{movement}</translation>
+    </message>
+    <message>
         <source>Model {version}</source>
         <translation>模型 {version}</translation>
     </message>
