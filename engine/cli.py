@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "bench": "engine.runtime.bench:add_bench",
     "export": "engine.runtime.export:add_export",
     "edge-eval": "engine.runtime.edge_eval:add_edge_eval",
+    "live-check": "engine.live_check:add_parser",
 }
 
 
