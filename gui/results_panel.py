@@ -25,6 +25,7 @@ class ResultsPanel(QWidget):
         self.movement = "standing_long_jump"
         self.scorer_ready = False
         self.student = None
+        self.setMinimumWidth(320)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 0, 0, 0)
         self.who_label = QLabel(wordWrap=True)  # whose attempt: the roster moves on at the end
