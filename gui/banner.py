@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from gui.i18n import Retranslatable
 
 Text = str | Callable[[], str]
 STYLES = {
@@ -26,7 +28,7 @@ def _s(text: Text) -> str:
     return text() if callable(text) else text
 
 
-class Banner(QFrame):
+class Banner(Retranslatable, QFrame):
     """One message with its action buttons and a close button."""
 
     def __init__(self, key: str, level: str, text: Text,
@@ -69,11 +71,6 @@ class Banner(QFrame):
         for b, (label, _) in zip(self.buttons, self._actions):
             b.setText(_s(label))
         self.close_button.setToolTip(self.tr("Dismiss"))
-
-    def changeEvent(self, ev):
-        if ev.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(ev)
 
 
 class BannerArea(QWidget):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QCoreApplication, QLibraryInfo, QTranslator
+from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QTranslator
 
 from engine.paths import resource
 
@@ -50,3 +50,13 @@ def set_language(language: str) -> bool:
     _installed.append(ours)
     _language = language
     return True
+
+
+class Retranslatable:
+    """Mixin for widgets: ``retranslate()`` runs when the language changes (put it first
+    among the base classes: ``class Panel(Retranslatable, QWidget)``)."""
+
+    def changeEvent(self, ev):  # noqa: N802 - Qt name
+        if ev.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(ev)

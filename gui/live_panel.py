@@ -4,7 +4,7 @@ dropped frames."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -15,11 +15,12 @@ from PySide6.QtWidgets import (
 )
 
 from gui import texts
+from gui.i18n import Retranslatable
 from gui.settings import MOVEMENTS
 from gui.skeleton_view import SkeletonView
 
 
-class LivePanel(QWidget):
+class LivePanel(Retranslatable, QWidget):
     start_stop = Signal()
     movement_changed = Signal(str)
 
@@ -122,8 +123,3 @@ class LivePanel(QWidget):
         self._student_text()
         self._status_text()
         self.view.retranslate()
-
-    def changeEvent(self, ev):
-        if ev.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(ev)

@@ -13,7 +13,7 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt, QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -30,6 +30,7 @@ from engine.live import Phase
 from gui import i18n
 from gui.banner import BannerArea
 from gui.controller import LiveController
+from gui.i18n import Retranslatable
 from gui.live_panel import LivePanel
 from gui.records_service import RecordsService
 from gui.replay_panel import ReplayPanel
@@ -44,7 +45,7 @@ log = logging.getLogger("gui")
 RUNNING = (Phase.WAITING, Phase.READY, Phase.ACTIVE, Phase.SCORING)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(Retranslatable, QMainWindow):
     def __init__(self, settings: Settings, *, database: Path, demo: bool = False,
                  device: str | None = None, persist: bool = True):
         super().__init__()
@@ -550,11 +551,6 @@ class MainWindow(QMainWindow):
         self._model_text()
         if self.scorer is None and not self.banners.text("model"):
             self.model_status.setText(self.tr("Loading the model…"))
-
-    def changeEvent(self, ev):
-        if ev.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(ev)
 
     def closeEvent(self, ev) -> None:
         self.save()

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from engine.grading import Grading, default_grading
 from engine.skeleton import JOINTS
 from gui import texts
+from gui.i18n import Retranslatable
 from gui.skeleton_view import SkeletonView
 from gui.stage_bars import StageBars
 from gui.tasks import TaskRunner
@@ -71,7 +72,7 @@ def load_review(attempt, scorer=None) -> dict:
             "rescored": rescored, "video": video, "video_t": video_t}
 
 
-class ReplayPanel(QWidget):
+class ReplayPanel(Retranslatable, QWidget):
     override_requested = Signal(int, object, str)  # (attempt id, score or None, note)
 
     def __init__(self, heavy, scorer_fn=lambda: None, parent=None):
@@ -471,8 +472,3 @@ class ReplayPanel(QWidget):
             item.setText(self._attempt_text(item.data(ROLE)))
         self._show_attempt_info()
         self.view.retranslate()
-
-    def changeEvent(self, ev):
-        if ev.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(ev)

@@ -6,18 +6,19 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.grading import Grading, default_grading
 from engine.live import LiveState, Phase
 from gui import texts
+from gui.i18n import Retranslatable
 from gui.stage_bars import StageBars
 
 TOP_CUES = 3
 
 
-class ResultsPanel(QWidget):
+class ResultsPanel(Retranslatable, QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.grading: Grading = default_grading()
@@ -25,6 +26,7 @@ class ResultsPanel(QWidget):
         self.movement = "standing_long_jump"
         self.scorer_ready = False
         self.student = None
+        self.setMinimumWidth(320)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 0, 0, 0)
         self.who_label = QLabel(wordWrap=True)  # whose attempt: the roster moves on at the end
@@ -166,8 +168,3 @@ class ResultsPanel(QWidget):
         self.feedback_title.setText(self.tr("What to work on"))
         self.stage_bars.retranslate()
         self._render()
-
-    def changeEvent(self, ev):
-        if ev.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(ev)

@@ -4,7 +4,7 @@ from the records off the UI thread."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,12 +20,13 @@ from PySide6.QtWidgets import (
 
 from engine.grading import Grading, default_grading
 from gui import texts
+from gui.i18n import Retranslatable
 from gui.settings import MOVEMENTS
 
 ROLE = Qt.ItemDataRole.UserRole
 
 
-class RosterPanel(QWidget):
+class RosterPanel(Retranslatable, QWidget):
     class_changed = Signal(int)  # class id
     student_changed = Signal(object)  # engine.records.Student or None
     review_requested = Signal(object, str)  # (Student, movement): double-click on a grade
@@ -181,8 +182,3 @@ class RosterPanel(QWidget):
                 if item is not None:
                     self.table.setItem(row, 2 + k, self._grade_item(item.data(ROLE)))
         self.status.setText(self.tr("{n} students").format(n=self.table.rowCount()))
-
-    def changeEvent(self, ev):
-        if ev.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(ev)

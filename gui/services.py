@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from engine.paths import resource
 
@@ -41,12 +41,6 @@ def model_path(setting: str) -> Path | None:
     return Path(setting).expanduser() if setting else find_bundled_model()
 
 
-def _t(text: str) -> str:
-    from PySide6.QtCore import QCoreApplication
-
-    return QCoreApplication.translate("Services", text)
-
-
 class ModelError(RuntimeError):
     """The model cannot be used. ``str()`` is a teacher-actionable sentence in the current
     language (re-translated each time, so a banner follows a language switch)."""
@@ -57,18 +51,22 @@ class ModelError(RuntimeError):
 
     def __str__(self) -> str:
         if self.kind == "missing":
-            return _t("No scoring model is installed (nothing in {folder}). Live view and "
-                      "recording work, and attempts are saved unscored; choose a model file "
-                      "in Settings to score them.").format(folder=models_dir())
+            return QCoreApplication.translate(
+                "Services", "No scoring model is installed (nothing in {folder}). Live "
+                "view and recording work, and attempts are saved unscored; choose a "
+                "model file in Settings to score them.").format(folder=models_dir())
         if self.kind == "not_found":
-            return _t("The model file {path} does not exist. Attempts are saved unscored "
-                      "until you choose a model file in Settings.").format(path=self.path)
+            return QCoreApplication.translate(
+                "Services", "The model file {path} does not exist. Attempts are saved "
+                "unscored until you choose a model file in Settings.").format(path=self.path)
         if self.kind == "onnx":
-            return _t("{path}: this KineScore build cannot run ONNX models; choose a .pt "
-                      "model in Settings.").format(path=self.path)
-        return _t("The model file {path} cannot be used ({error}). Attempts are saved "
-                  "unscored; choose another model file in Settings, or reinstall KineScore "
-                  "to restore the bundled model.").format(path=self.path, error=self.detail)
+            return QCoreApplication.translate(
+                "Services", "{path}: this KineScore build cannot run ONNX models; "
+                "choose a .pt model in Settings.").format(path=self.path)
+        return QCoreApplication.translate(
+            "Services", "The model file {path} cannot be used ({error}). Attempts are "
+            "saved unscored; choose another model file in Settings, or reinstall "
+            "KineScore to restore the bundled model.").format(path=self.path, error=self.detail)
 
 
 def load_scorer(path: Path | None):
@@ -127,6 +125,10 @@ DEVICE_ADVICE = {  # devices.ErrorCode -> what the teacher should do
 def device_problem(code: str, message: str) -> str:
     """A translated, actionable sentence for a device error, with the device's own words."""
     advice = DEVICE_ADVICE.get(code)
-    lead = _t(advice) if advice else _t("The device stopped. Click Retry, or choose another "
-                                        "device.")
-    return _t("{advice}\nDetails: {details}").format(advice=lead, details=message)
+    if advice:
+        lead = QCoreApplication.translate("Services", advice)
+    else:
+        lead = QCoreApplication.translate(
+            "Services", "The device stopped. Click Retry, or choose another device.")
+    return QCoreApplication.translate("Services", "{advice}\nDetails: {details}").format(
+        advice=lead, details=message)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -25,11 +25,12 @@ from PySide6.QtWidgets import (
 
 from engine.grading import GRADES, GradingConfigError, default_grading
 from gui import texts
+from gui.i18n import Retranslatable
 from gui.services import find_bundled_model
 from gui.settings import Settings, grading_with
 
 
-class SettingsDialog(QDialog):
+class SettingsDialog(Retranslatable, QDialog):
     applied = Signal(object)  # gui.settings.Settings
 
     def __init__(self, settings: Settings, heavy, parent=None):
@@ -205,8 +206,3 @@ class SettingsDialog(QDialog):
         self.save_label.setText(self.tr("Save:"))
         self.skeleton_only.setText(self.tr("Skeleton only (recommended, no pictures of students)"))
         self.with_video.setText(self.tr("Skeleton and colour video"))
-
-    def changeEvent(self, ev):
-        if ev.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(ev)

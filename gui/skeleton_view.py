@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from engine.skeleton import EDGES, JOINTS
+from gui.i18n import Retranslatable
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 
@@ -29,7 +30,7 @@ _GROUPS = {  # bone colour by the side of the child joint
 _COLOURS = {0: "#555555", 1: "#1f77b4", 2: "#ff7f0e"}
 
 
-class SkeletonView(pg.PlotWidget):
+class SkeletonView(Retranslatable, pg.PlotWidget):
     """Draws one frame at a time; cheap enough for 60 redraws a second."""
 
     def __init__(self, parent=None, projection: str = "camera"):
@@ -161,8 +162,3 @@ class SkeletonView(pg.PlotWidget):
 
     def retranslate(self) -> None:
         self._empty_text = self.tr("Nobody in view: ask the student to step into the picture")
-
-    def changeEvent(self, ev):
-        if ev.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(ev)

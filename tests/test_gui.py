@@ -201,6 +201,11 @@ def test_language_switch_to_chinese_and_back(qtbot, make_window):
     assert win.live_panel.start_button.text() == "开始（空格）"
     assert win.results.stages_title.text() == "动作阶段"
     assert win.file_menu.title() == "文件(&F)"
+    # messages made outside widgets (services, records) follow the language too
+    from gui.services import ModelError, device_problem
+
+    assert str(ModelError("missing")).startswith("未安装评分模型")
+    assert device_problem("disconnected", "x").startswith("设备已拔出")
     win.set_language("en")
     qtbot.waitUntil(lambda: win.tabs.tabText(0) == "Live", timeout=3000)
     assert win.roster.table.horizontalHeaderItem(JUMP_COL).text() == "Long jump"

@@ -4,6 +4,7 @@ saving (engine/live.py, engine/live_sink.py)."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -364,3 +365,32 @@ def test_live_check_finds_simulated_attempts_and_counts_sit_ups():
     assert r["found"] == 2 and r["missed"] == 0 and r["merged"] == 0 and r["false"] == 0
     assert r["reps_exact"] == "2/2"
     assert abs(r["start_offset_s"]) < 1.0 and abs(r["end_offset_s"]) < 1.0
+
+
+def test_live_scorer_with_the_real_network(tmp_path):
+    """The torch scorer behind the live scorer (tiny random network of configs/quick.yaml:
+    the scores mean nothing, the plumbing is real)."""
+    import torch
+
+    from engine.config import load_config
+    from engine.model.checkpoint import save_checkpoint
+    from engine.model.network import KineScoreNet
+    from engine.model.scorer import TorchScorer
+    from engine.movements import MOVEMENTS
+
+    torch.manual_seed(0)
+    cfg = load_config("configs/quick.yaml")
+    cfg = replace(cfg, model=replace(cfg.model, num_movements=0, num_faults=0))
+    path = save_checkpoint(tmp_path / "tiny.pt", KineScoreNet(cfg.model), cfg,
+                           movements=list(MOVEMENTS))
+    sink = MemorySink()
+    live = LiveScorer(TorchScorer(str(path), num_threads=1))
+    live.arm("standing_long_jump", sink=sink)
+    run(live, *jump_sequence())
+    st = live.state
+    assert st.phase is Phase.DONE and st.error is None, st.error
+    assert 0 <= st.final.score <= 100 and st.windows_scored >= 1
+    duration = sink.finished.timestamps[-1] - sink.finished.timestamps[0]
+    b = sink.finished.stage_bounds_s
+    assert b.shape == (4, 2) and b.min() >= -0.05 and b.max() <= duration + 0.1
+    assert np.isclose(np.sum(st.final.joint_contribution), 1.0)

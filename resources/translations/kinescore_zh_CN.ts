@@ -459,8 +459,24 @@ Details: {details}</source>
 <context>
     <name>Services</name>
     <message>
-        <source>The software for this device is not installed; see the set-up guide, or choose another device.</source>
+        <source>No scoring model is installed (nothing in {folder}). Live view and recording work, and attempts are saved unscored; choose a model file in Settings to score them.</source>
         <extracomment>The bundled model&apos;s preferred file names, best first; any other *.pt / *.onnx in resources/models/ is used when none of these exists.</extracomment>
+        <translation>未安装评分模型（{folder} 中没有模型）。实时画面和录制仍可使用，测试将保存为未评分；请在设置中选择模型文件以进行评分。</translation>
+    </message>
+    <message>
+        <source>The model file {path} does not exist. Attempts are saved unscored until you choose a model file in Settings.</source>
+        <translation>模型文件 {path} 不存在。在设置中选择模型文件之前，测试将保存为未评分。</translation>
+    </message>
+    <message>
+        <source>{path}: this KineScore build cannot run ONNX models; choose a .pt model in Settings.</source>
+        <translation>{path}：此版本的 KineScore 无法运行 ONNX 模型；请在设置中选择 .pt 模型。</translation>
+    </message>
+    <message>
+        <source>The model file {path} cannot be used ({error}). Attempts are saved unscored; choose another model file in Settings, or reinstall KineScore to restore the bundled model.</source>
+        <translation>模型文件 {path} 无法使用（{error}）。测试将保存为未评分；请在设置中选择其他模型文件，或重新安装 KineScore 以恢复内置模型。</translation>
+    </message>
+    <message>
+        <source>The software for this device is not installed; see the set-up guide, or choose another device.</source>
         <translation>此设备的驱动软件未安装；请参阅安装说明，或选择其他设备。</translation>
     </message>
     <message>
@@ -486,6 +502,16 @@ Details: {details}</source>
     <message>
         <source>The device setting is not valid. Choose a device in Settings.</source>
         <translation>设备设置无效。请在设置中选择设备。</translation>
+    </message>
+    <message>
+        <source>The device stopped. Click Retry, or choose another device.</source>
+        <translation>设备已停止。请点击“重试”，或选择其他设备。</translation>
+    </message>
+    <message>
+        <source>{advice}
+Details: {details}</source>
+        <translation>{advice}
+详细信息：{details}</translation>
     </message>
 </context>
 <context>
