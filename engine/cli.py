@@ -29,7 +29,9 @@ COMMANDS: dict[str, str] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or (``only``) one with just that command's module imported, so that
+    running a command does not import every other command's dependencies (torch, scipy …)."""
     parser = argparse.ArgumentParser(
         prog="kinescore-engine",
         description="KineScore headless tools: inspect recordings, synthesize data, train, "
@@ -39,13 +41,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name, target in COMMANDS.items():
+        if only is not None and name != only:
+            continue
         module_name, func_name = target.split(":")
         getattr(importlib.import_module(module_name), func_name)(sub, name)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    first = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(only=first if first in COMMANDS else None)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
