@@ -4,7 +4,10 @@ For each window (30 / 60 / 90 / 120 frames = 1-4 s at 30 Hz) and batch (1, 4) it
 network on every backend variant and prints latency (median and 95th percentile over
 ``runs`` calls after ``warmup`` calls, milliseconds per call), throughput (samples per
 second = batch / median) and whether one call keeps up with 30 Hz capture (the paper's
-"real time": latency < 33.3 ms). The fixed-graph ST-GCN of the same depth and widths (every
+"real time": latency < 33.3 ms). The calls of all variants of a window are interleaved in
+``rounds`` rounds, so that a change of machine load hits every variant alike, and each call's
+CPU time in the calling thread is recorded too (``CPU ms``): with one thread it is the call's
+cost on an idle core, the figure to trust on a machine shared with other jobs. The fixed-graph ST-GCN of the same depth and widths (every
 paper module off, :func:`engine.baselines.stgcn_config`) is timed in the same run on ONNX
 Runtime, and each row gives its latency as a ratio to it (``x ST-GCN``).
 
