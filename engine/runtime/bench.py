@@ -259,6 +259,24 @@ def format_table(rows: list[Row], cpu: bool = True) -> str:
     return "\n".join(lines)
 
 
+def time_attempts(checkpoint: str, frames: int = 90, runs: int = 100, threads: int = 1,
+                  backends=("onnxruntime", "torch")) -> list[tuple[str, float, float]]:
+    """``(backend, median wall ms, median CPU ms)`` of a whole ``scorer.score()`` call on a
+    synthetic attempt of ``frames`` frames: preprocessing (gap fill, eq. 2 normalization,
+    windowing), the network on every test window, averaging and the result."""
+    from engine.runtime import load_scorer
+
+    rng = np.random.default_rng(0)
+    joints = np.cumsum(rng.normal(0, 0.01, (frames, 17, 3)), axis=0) + rng.normal(0, 0.2, (1, 17, 3))
+    out = []
+    for b in backends:
+        scorer = load_scorer(checkpoint, b, threads=threads)
+        movement = scorer.movements[0] if scorer.movements else "standing_long_jump"
+        wall, cpu = time_calls(lambda s=scorer, m=movement: s.score(joints, m), runs, 10)
+        out.append((b, float(np.median(wall)), float(np.median(cpu))))
+    return out
+
+
 def bench_model(checkpoint: str | None, channels: str | None):
     """The network to time: a checkpoint's, or random weights at the given widths."""
     from engine.config import ModelConfig
@@ -297,6 +315,8 @@ def add_bench(sub: argparse._SubParsersAction, name: str) -> None:
     p.add_argument("--warmup", type=int, default=10)
     p.add_argument("--threads", type=int, default=1, help="CPU threads (default 1)")
     p.add_argument("--json", help="also write the rows to this JSON file")
+    p.add_argument("--attempt", action="store_true", help="with --checkpoint: also time whole "
+                   "score() calls (preprocessing + network + result) on a 90-frame attempt")
     p.set_defaults(func=_bench_cmd)
 
 
@@ -318,6 +338,11 @@ def _bench_cmd(args: argparse.Namespace) -> int:
         return 2
     print(f"Model: {what}. Machine: {header}. {args.runs} timed calls per cell.")
     print(format_table(rows, cpu=args.threads == 1))
+    if args.attempt and args.checkpoint:
+        print("\nWhole score() call on a 90-frame (3 s) attempt, batch of the test windows:")
+        print("| backend | median ms | CPU ms |\n|---|---|---|")
+        for b, wall, cpu in time_attempts(args.checkpoint, 90, args.runs, args.threads):
+            print(f"| {b} | {wall:.2f} | {cpu:.2f} |")
     if args.json:
         Path(args.json).write_text(json.dumps({"model": what, "machine": header,
                                                "rows": [asdict(r) for r in rows]}, indent=1))
