@@ -277,6 +277,34 @@ def time_attempts(checkpoint: str, frames: int = 90, runs: int = 100, threads: i
     return out
 
 
+def plot_rows(rows: list[Row], path: str | Path, title: str = "") -> Path:
+    """Latency against window length per variant (the paper's Figure 6), batch 1 and 4:
+    CPU ms where measured with one thread, else wall-clock median. PNG, Agg backend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    batches = sorted({r.batch for r in rows})
+    fig, axes = plt.subplots(1, len(batches), figsize=(5.5 * len(batches), 4), squeeze=False)
+    for ax, b in zip(axes[0], batches):
+        for v in dict.fromkeys(r.variant for r in rows):
+            sel = sorted((r for r in rows if r.variant == v and r.batch == b), key=lambda r: r.window)
+            ys = [r.cpu_ms if np.isfinite(r.cpu_ms) else r.median_ms for r in sel]
+            ax.plot([r.window for r in sel], ys, marker="o", label=LABELS[v],
+                    linestyle="--" if v == "stgcn" else "-")
+        ax.axhline(1000 / 30, color="grey", linewidth=0.8, linestyle=":")
+        ax.set_xlabel("window (frames at 30 Hz)")
+        ax.set_ylabel("ms per call")
+        ax.set_title(f"{title} batch {b}".strip())
+        ax.set_xticks(sorted({r.window for r in rows}))
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return Path(path)
+
+
 def _random_checkpoint(model, path: Path) -> Path:
     """A checkpoint of the bench's random network (90-frame resample window, 30 Hz)."""
     from engine.config import DataConfig, ExperimentConfig
@@ -325,6 +353,7 @@ def add_bench(sub: argparse._SubParsersAction, name: str) -> None:
     p.add_argument("--warmup", type=int, default=10)
     p.add_argument("--threads", type=int, default=1, help="CPU threads (default 1)")
     p.add_argument("--json", help="also write the rows to this JSON file")
+    p.add_argument("--plot", help="also draw latency against window length to this PNG")
     p.add_argument("--attempt", action="store_true", help="also time whole score() calls "
                    "(preprocessing + network + result) on a 90-frame attempt")
     p.set_defaults(func=_bench_cmd)
@@ -348,6 +377,10 @@ def _bench_cmd(args: argparse.Namespace) -> int:
         return 2
     print(f"Model: {what}. Machine: {header}. {args.runs} timed calls per cell.")
     print(format_table(rows, cpu=args.threads == 1))
+    if args.plot:
+        plot_rows(rows, args.plot, what.split(",")[0] if args.checkpoint else
+                  f"channels {args.channels or '64-256'},")
+        print(f"plot: {args.plot}")
     if args.attempt:
         print("\nWhole score() call on a 90-frame (3 s) attempt (preprocessing, network on the "
               "test windows, result):")
