@@ -244,3 +244,18 @@ def test_tensorrt_engine_is_built_cached_and_matches_onnxruntime(tmp_path, attem
     big = np.repeat(np.stack([attempt[0][:24]] * 3).transpose(0, 3, 1, 2)[:, None], 1, axis=1)[:, 0]
     outs = again.run_windows(big.transpose(0, 2, 3, 1).astype(np.float32), 0)  # batch 3
     assert outs["score"].shape == (3,)
+
+
+def test_export_command_writes_verified_files_and_explains_failures(ckpt, tmp_path, capsys):
+    from engine.cli import main
+
+    out = tmp_path / "m.fp16.onnx"
+    assert main(["export", "--checkpoint", str(ckpt), "--format", "onnx-fp16", "--window", "30",
+                 "--out", str(out)]) == 0
+    meta = read_onnx_meta(out)
+    assert meta.variant == "fp16" and meta.window.window == 30
+    assert main(["export", "--checkpoint", str(tmp_path / "nope.pt")]) == 2
+    assert "nope.pt" in capsys.readouterr().err
+    if not tensorrt_status()[0]:
+        assert main(["export", "--checkpoint", str(ckpt), "--format", "tensorrt"]) == 2
+        assert "TensorRT backend unavailable" in capsys.readouterr().err

@@ -4,7 +4,10 @@ For each window (30 / 60 / 90 / 120 frames = 1-4 s at 30 Hz) and batch (1, 4) it
 network on every backend variant and prints latency (median and 95th percentile over
 ``runs`` calls after ``warmup`` calls, milliseconds per call), throughput (samples per
 second = batch / median) and whether one call keeps up with 30 Hz capture (the paper's
-"real time": latency < 33.3 ms). The fixed-graph ST-GCN of the same depth and widths (every
+"real time": latency < 33.3 ms). The calls of all variants of a window are interleaved in
+``rounds`` rounds, so that a change of machine load hits every variant alike, and each call's
+CPU time in the calling thread is recorded too (``CPU ms``): with one thread it is the call's
+cost on an idle core, the figure to trust on a machine shared with other jobs. The fixed-graph ST-GCN of the same depth and widths (every
 paper module off, :func:`engine.baselines.stgcn_config`) is timed in the same run on ONNX
 Runtime, and each row gives its latency as a ratio to it (``x ST-GCN``).
 
@@ -256,6 +259,62 @@ def format_table(rows: list[Row], cpu: bool = True) -> str:
     return "\n".join(lines)
 
 
+def time_attempts(checkpoint: str, frames: int = 90, runs: int = 100, threads: int = 1,
+                  backends=("onnxruntime", "torch")) -> list[tuple[str, float, float]]:
+    """``(backend, median wall ms, median CPU ms)`` of a whole ``scorer.score()`` call on a
+    synthetic attempt of ``frames`` frames: preprocessing (gap fill, eq. 2 normalization,
+    windowing), the network on every test window, averaging and the result."""
+    from engine.runtime import load_scorer
+
+    rng = np.random.default_rng(0)
+    joints = np.cumsum(rng.normal(0, 0.01, (frames, 17, 3)), axis=0) + rng.normal(0, 0.2, (1, 17, 3))
+    out = []
+    for b in backends:
+        scorer = load_scorer(checkpoint, b, threads=threads)
+        movement = scorer.movements[0] if scorer.movements else "standing_long_jump"
+        wall, cpu = time_calls(lambda s=scorer, m=movement: s.score(joints, m), runs, 10)
+        out.append((b, float(np.median(wall)), float(np.median(cpu))))
+    return out
+
+
+def plot_rows(rows: list[Row], path: str | Path, title: str = "") -> Path:
+    """Latency against window length per variant (the paper's Figure 6), batch 1 and 4:
+    CPU ms where measured with one thread, else wall-clock median. PNG, Agg backend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    batches = sorted({r.batch for r in rows})
+    fig, axes = plt.subplots(1, len(batches), figsize=(5.5 * len(batches), 4), squeeze=False)
+    for ax, b in zip(axes[0], batches):
+        for v in dict.fromkeys(r.variant for r in rows):
+            sel = sorted((r for r in rows if r.variant == v and r.batch == b), key=lambda r: r.window)
+            ys = [r.cpu_ms if np.isfinite(r.cpu_ms) else r.median_ms for r in sel]
+            ax.plot([r.window for r in sel], ys, marker="o", label=LABELS[v],
+                    linestyle="--" if v == "stgcn" else "-")
+        ax.axhline(1000 / 30, color="grey", linewidth=0.8, linestyle=":")
+        ax.set_xlabel("window (frames at 30 Hz)")
+        ax.set_ylabel("ms per call")
+        ax.set_title(f"{title} batch {b}".strip())
+        ax.set_xticks(sorted({r.window for r in rows}))
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return Path(path)
+
+
+def _random_checkpoint(model, path: Path) -> Path:
+    """A checkpoint of the bench's random network (90-frame resample window, 30 Hz)."""
+    from engine.config import DataConfig, ExperimentConfig
+    from engine.model.checkpoint import save_checkpoint
+
+    moves = ["free_throw", "overhead_pass", "sit_ups", "standing_long_jump"]
+    cfg = ExperimentConfig(name="bench", model=model.config, data=DataConfig(window=90, fps=30.0))
+    return save_checkpoint(path, model, cfg, movements=moves[:max(model.config.num_movements, 1)])
+
+
 def bench_model(checkpoint: str | None, channels: str | None):
     """The network to time: a checkpoint's, or random weights at the given widths."""
     from engine.config import ModelConfig
@@ -294,6 +353,9 @@ def add_bench(sub: argparse._SubParsersAction, name: str) -> None:
     p.add_argument("--warmup", type=int, default=10)
     p.add_argument("--threads", type=int, default=1, help="CPU threads (default 1)")
     p.add_argument("--json", help="also write the rows to this JSON file")
+    p.add_argument("--plot", help="also draw latency against window length to this PNG")
+    p.add_argument("--attempt", action="store_true", help="also time whole score() calls "
+                   "(preprocessing + network + result) on a 90-frame attempt")
     p.set_defaults(func=_bench_cmd)
 
 
@@ -315,6 +377,18 @@ def _bench_cmd(args: argparse.Namespace) -> int:
         return 2
     print(f"Model: {what}. Machine: {header}. {args.runs} timed calls per cell.")
     print(format_table(rows, cpu=args.threads == 1))
+    if args.plot:
+        plot_rows(rows, args.plot, what.split(",")[0] if args.checkpoint else
+                  f"channels {args.channels or '64-256'},")
+        print(f"plot: {args.plot}")
+    if args.attempt:
+        print("\nWhole score() call on a 90-frame (3 s) attempt (preprocessing, network on the "
+              "test windows, result):")
+        print("| backend | median ms | CPU ms |\n|---|---|---|")
+        with tempfile.TemporaryDirectory() as tmp:
+            ck = args.checkpoint or _random_checkpoint(model, Path(tmp) / "bench.pt")
+            for b, wall, cpu in time_attempts(ck, 90, args.runs, args.threads):
+                print(f"| {b} | {wall:.2f} | {cpu:.2f} |")
     if args.json:
         Path(args.json).write_text(json.dumps({"model": what, "machine": header,
                                                "rows": [asdict(r) for r in rows]}, indent=1))

@@ -6,7 +6,10 @@ Subject-disjoint k-fold cross-validation (:func:`engine.splits.subject_kfold`, a
 1. train the model (the config's full recipe);
 2. prune 15 % of the temporal-conv channels (:mod:`engine.runtime.prune`, importance from
    training windows) and fine-tune for ``--ft-epochs`` epochs at a tenth of the rate;
-3. export both to ONNX FP32, and FP16 / INT8 copies (INT8 calibrated on training windows).
+3. export both to ONNX FP32, and FP16 / INT8 copies (INT8 calibrated on training windows);
+4. as a control, fine-tune a copy of the *unpruned* model with the same extra epochs: the
+   change due to pruning is "pruned + fine-tuned" minus this control (with a model trained
+   for few epochs, the extra epochs alone improve it).
 
 Every variant then scores the fold's test subjects through the deployed code path (ONNX
 Runtime for the exported files, window outputs averaged per sequence, takes averaged per
@@ -27,7 +30,8 @@ from pathlib import Path
 import numpy as np
 
 VARIANTS = ("torch FP32", "ORT FP32", "ORT FP16", "ORT INT8", "pruned, no fine-tuning",
-            "pruned + fine-tuned", "pruned + fine-tuned, ORT INT8")
+            "pruned + fine-tuned", "pruned + fine-tuned, ORT INT8",
+            "unpruned + same fine-tuning (control)")
 
 
 def _ort_item_scores(onnx_path, items, spec) -> np.ndarray:
@@ -83,6 +87,9 @@ def run_edge_eval(cfg, samples, *, ratio: float = 0.15, ft_epochs: int = 10,
             start = copy.deepcopy(pruned_raw)
             pruned_ft = train_model(train_s, finetune_config(rcfg, start, ft_epochs),
                                     movements=movements, init_model=start, log=log).model
+            control = copy.deepcopy(res.model)
+            control = train_model(train_s, finetune_config(rcfg, control, ft_epochs),
+                                  movements=movements, init_model=control, log=log).model
             ckp = save_checkpoint(tmp / f"pruned{f}.pt", pruned_ft, replace(rcfg, model=pruned_ft.config),
                                   movements=movements, faults=res.faults)
             x, mv = calibration_windows(train_i, spec)
@@ -95,6 +102,8 @@ def run_edge_eval(cfg, samples, *, ratio: float = 0.15, ft_epochs: int = 10,
             per_item["torch FP32"][te] = _torch_item_scores(res.model, test_i, spec)
             per_item["pruned, no fine-tuning"][te] = _torch_item_scores(pruned_raw, test_i, spec)
             per_item["pruned + fine-tuned"][te] = _torch_item_scores(pruned_ft, test_i, spec)
+            per_item["unpruned + same fine-tuning (control)"][te] = _torch_item_scores(
+                control, test_i, spec)
             for name, path in files.items():
                 per_item[name][te] = _ort_item_scores(path, test_i, spec)
     results = {}
@@ -105,7 +114,10 @@ def run_edge_eval(cfg, samples, *, ratio: float = 0.15, ft_epochs: int = 10,
     for v in VARIANTS:
         results[v]["d_mae"] = results[v]["mae"] - base["mae"]
         results[v]["d_srcc"] = results[v]["srcc"] - base["srcc"]
-    return {"variants": results, "pruning": reports}
+    ctrl = results["unpruned + same fine-tuning (control)"]
+    pruning_effect = {"d_mae": results["pruned + fine-tuned"]["mae"] - ctrl["mae"],
+                      "d_srcc": results["pruned + fine-tuned"]["srcc"] - ctrl["srcc"]}
+    return {"variants": results, "pruning": reports, "pruning_vs_control": pruning_effect}
 
 
 def format_edge_table(res: dict) -> str:
@@ -152,6 +164,9 @@ def _edge_eval_cmd(args: argparse.Namespace) -> int:
     print(f"{cfg.name}: {args.folds or cfg.eval.folds}-fold subject-disjoint CV, "
           f"{cfg.train.epochs} epochs, pruning {args.ratio:.0%} + {args.ft_epochs} fine-tuning epochs")
     print(format_edge_table(res))
+    eff = res["pruning_vs_control"]
+    print(f"pruning effect (pruned + fine-tuned minus the equally fine-tuned unpruned model): "
+          f"MAE {eff['d_mae']:+.2f}, SRCC {eff['d_srcc']:+.3f}")
     print("pruning per fold:", *res["pruning"], sep="\n  ")
     if args.json:
         Path(args.json).write_text(json.dumps(res, indent=1))

@@ -17,6 +17,13 @@ leaves the criterion vague. Our reading, which physically shrinks the network:
 * **Rate.** The same fraction (default 15 %) in every block, so that no block becomes a
   bottleneck; the kept widths are stored as ``model.block_hidden`` in the checkpoint's config,
   so a pruned checkpoint loads, scores and exports like any other.
+* **Alignment.** Each kept width is rounded to a multiple of 8 (``align``) where the block
+  has at least 16 channels: CPU convolution kernels (and TensorRT's) work in vectors of 8/16
+  floats, and a 15 % cut to 54 of 64 channels measured *slower* than the unpruned network in
+  ONNX Runtime (2.99 vs 2.69 ms CPU for a 90-frame window at widths 16-64), while 56 of 64
+  was as fast (2.73 ms) and at the paper's widths 7 % faster (19.4 vs 20.9 ms); see
+  docs/performance.md. The overall rate stays close to the requested one (14.3 % at widths
+  16-64 and 8-32: blocks of 16 keep all, blocks of 32 lose 8).
 * **Fine-tuning.** A few epochs at a tenth of the learning rate on the training data
   (:func:`engine.train.train_model` with ``init_model``), curriculum off (the network is no
   longer a beginner), hard-example mining as configured.
@@ -90,16 +97,26 @@ def channel_importance(model: KineScoreNet, windows: np.ndarray,
     return out
 
 
-def prune_model(model: KineScoreNet, importance: list[np.ndarray], ratio: float = 0.15
-                ) -> tuple[KineScoreNet, PruneReport]:
+def kept_width(width: int, ratio: float, align: int = 8) -> int:
+    """Channels kept of ``width`` at ``ratio``, rounded to a multiple of ``align`` when the
+    block has at least ``2·align`` channels (see module doc)."""
+    exact = width * (1.0 - ratio)
+    if align > 1 and width >= 2 * align:
+        return int(min(width, max(align, round(exact / align) * align)))
+    return max(1, int(round(exact)))
+
+
+def prune_model(model: KineScoreNet, importance: list[np.ndarray], ratio: float = 0.15,
+                align: int = 8) -> tuple[KineScoreNet, PruneReport]:
     """A new, physically smaller network without the ``ratio`` least important hidden
-    channels of each block; every other weight is copied unchanged."""
+    channels of each block (widths aligned, see :func:`kept_width`); every other weight is
+    copied unchanged."""
     if not 0.0 <= ratio < 1.0:
         raise ValueError(f"pruning ratio must be in [0, 1), got {ratio}")
     before = hidden_widths(model)
     keep = []
     for imp, width in zip(importance, before):
-        n_keep = max(1, int(round(width * (1.0 - ratio))))
+        n_keep = kept_width(width, ratio, align)
         keep.append(np.sort(np.argsort(-imp, kind="stable")[:n_keep]))
     cfg = replace(model.config, block_hidden=tuple(len(k) for k in keep))
     new = KineScoreNet(cfg)
