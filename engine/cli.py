@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "eval": "engine.evaluate:add_eval",
     "cv": "engine.evaluate:add_cv",
     "synth": "engine.simulator.cli:add_synth",
+    "starter": "engine.starter:add_parser",
 }
 
 
