@@ -85,6 +85,7 @@ class TrainConfig:
     seed: int = 0
     num_threads: int = 2
     windows_per_sample: int = 1  # random windows drawn from each sequence per epoch
+    per_movement: bool = False  # cv: one model per movement (the paper trains per action type)
     # eq. 23 weights and schedules
     lambda_rank: float = 0.5  # lambda1^(0)
     rank_warmup: int = 5  # T_warm
@@ -125,6 +126,7 @@ class DataConfig:
     fps: float = 30.0  # frames are resampled to this rate before windowing
     window_rule: str = "resample"  # resample: whole attempt -> window; crop: windows at fps
     test_windows: int = 8  # crop rule: windows averaged per sequence at test time
+    keep_root: bool = True  # add back the centre's motion that eq. 2 removes (see windowing)
     movements: tuple[str, ...] = ()  # fixed movement order (embedding index); () = from the data
     augment: AugmentConfig = field(default_factory=AugmentConfig)
 

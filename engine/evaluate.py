@@ -120,26 +120,42 @@ def unit_predictions(items, per_item: np.ndarray) -> dict[str, np.ndarray]:
 
 # --------------------------------------------------------------------------- predictors
 class DeepPredictor:
-    """The network as a cross-validation predictor (trained per fold)."""
+    """The network as a cross-validation predictor (trained per fold).
+
+    With ``train.per_movement`` one network is trained per movement (the paper trains each
+    action type separately, section 8); otherwise one network with a movement embedding
+    serves all movements."""
 
     def __init__(self, cfg, movements: list[str], log=print):
         self.cfg, self.movements, self.log = cfg, movements, log
-        self.result = None
+        self.models: dict[str | None, object] = {}
 
     def fit(self, items, val_items=None):
+        from dataclasses import replace as dc_replace
+
         from engine.train import train_model
 
-        self.result = train_model(None, self.cfg, items=items, val_items=val_items,
-                                  movements=self.movements, log=self.log)
+        if not self.cfg.train.per_movement:
+            res = train_model(None, self.cfg, items=items, val_items=val_items,
+                              movements=self.movements, log=self.log)
+            self.models[None] = res.model
+            return self
+        for m in sorted({it.movement_name for it in items}):
+            own = [dc_replace(it, movement=0) for it in items if it.movement_name == m]
+            cfg = replace(self.cfg, name=f"{self.cfg.name}[{m[:20]}]")
+            self.models[m] = train_model(None, cfg, items=own, movements=[m], log=self.log).model
         return self
 
     def predict(self, items) -> np.ndarray:
         spec = WindowSpec.from_config(self.cfg.data)
-        model = self.result.model.eval()
         out = []
         for it in items:
             w, _ = test_windows(it.joints, spec)
-            out.append(predict_windows(model, w, it.movement)["score"].mean())
+            if self.cfg.train.per_movement:
+                model, mv = self.models[it.movement_name], 0
+            else:
+                model, mv = self.models[None], it.movement
+            out.append(predict_windows(model.eval(), w, mv)["score"].mean())
         return np.array(out)
 
 

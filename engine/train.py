@@ -79,6 +79,14 @@ def sample_score(sample) -> float:
     raise TrainError(f"sample {sample.subject}/{sample.movement} has neither score nor correct")
 
 
+def unit_key(sample, index: int) -> str:
+    """Evaluation unit: KIMORE labels subject × exercise (its takes share one label, so they
+    are one unit); any other sample (a UI-PRMD repetition, a simulated attempt) is its own."""
+    if sample.correct is not None or (sample.meta or {}).get("take") is None:
+        return f"{sample.subject}/{sample.movement}/{index}"
+    return f"{sample.subject}/{sample.movement}"
+
+
 def fault_names(samples) -> list[str]:
     names: set[str] = set()
     for s in samples:
@@ -106,14 +114,15 @@ def prepare_items(samples, spec: WindowSpec, movements: list[str], faults: list[
     from tqdm import tqdm
 
     items = []
-    for s in tqdm(samples, disable=not progress, desc="preprocess", unit="seq", leave=False):
+    for n, s in enumerate(tqdm(samples, disable=not progress, desc="preprocess", unit="seq",
+                               leave=False)):
         if s.movement not in movements:
             raise TrainError(f"sample {s.subject}/{s.movement}: movement not in {movements}")
         prep = prepare_sequence(s.joints, s.confidence, s.timestamps, spec, s.stage_bounds)
         bounds = prep.stage_bounds
         items.append(Item(
             joints=prep.joints, score=sample_score(s), movement=movements.index(s.movement),
-            subject=str(s.subject), key=f"{s.subject}/{s.movement}", movement_name=s.movement,
+            subject=str(s.subject), key=unit_key(s, n), movement_name=s.movement,
             stage_scores=None if s.stage_scores is None else np.asarray(s.stage_scores, np.float32),
             stage_bounds=None if bounds is None else np.asarray(bounds, np.float32),
             faults=_fault_vector(s, faults or []),
@@ -353,18 +362,49 @@ def plot_history(history: list[dict], path: str | Path, title: str = "") -> Path
 
 # --------------------------------------------------------------------------- data + CLI
 def load_samples(dataset: str, path: str | Path):
-    """Samples of a dataset file in the ``../shared/data`` format (or a simulator npz)."""
+    """Samples of a dataset: a KIMORE / UI-PRMD npz in the ``../shared/data`` format, or a
+    simulator folder written by ``kinescore-engine synth`` (``labels.csv`` + ``.ksr`` files)."""
     from engine import datasets
 
     if dataset == "kimore":
         return datasets.load_kimore(path)
     if dataset == "uiprmd":
         return datasets.load_uiprmd(path)
-    loader = getattr(datasets, "load_samples", None) or getattr(datasets, "load_simulated", None)
-    if loader is None:
-        raise TrainError(f"dataset {dataset!r}: no loader available in engine.datasets "
-                         f"(use kimore or uiprmd, or train from Python with a list of Samples)")
-    return loader(path)
+    return load_synth_folder(path)
+
+
+def load_synth_folder(path: str | Path):
+    """A ``synth`` folder: one :class:`Sample` per row of ``labels.csv`` (``meta["split"]``,
+    ``meta["faults"]`` as fault keys; stage bounds from the recording's ``meta.extra`` where
+    it has ``stage_bounds``)."""
+    import csv
+
+    from engine.datasets import DatasetError, Sample
+    from engine.recording import RecordingError, load_recording
+
+    folder = Path(path)
+    labels = folder / "labels.csv"
+    if not labels.exists():
+        raise DatasetError(f"{folder}: no labels.csv (write one with kinescore-engine synth)")
+    out = []
+    with labels.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            try:
+                rec = load_recording(folder / row["file"])
+                stages = [float(row[f"stage_{i}"]) for i in range(1, 5)]
+                faults = [f.split(":")[0] for f in row.get("faults", "").split(";") if f]
+                bounds = (rec.meta.extra or {}).get("stage_bounds")
+                out.append(Sample(
+                    joints=rec.joints, score=float(row["score"]), subject=row["student"],
+                    movement=row["movement"], confidence=rec.confidence,
+                    timestamps=rec.timestamps, stage_scores=np.array(stages, np.float32),
+                    stage_bounds=None if bounds is None else np.asarray(bounds, float),
+                    meta={"split": row.get("split", ""), "faults": faults}))
+            except (KeyError, ValueError, RecordingError) as exc:
+                raise DatasetError(f"{labels}: row for {row.get('file')!r}: {exc}") from exc
+    if not out:
+        raise DatasetError(f"{labels}: no rows")
+    return out
 
 
 def add_train(sub: argparse._SubParsersAction, name: str) -> None:
@@ -395,8 +435,11 @@ def _train_cmd(args: argparse.Namespace) -> int:
         if not path:
             raise TrainError("no dataset: give --data FILE or data.path in the config")
         samples = load_samples(cfg.data.dataset, path)
+        val = [s for s in samples if s.meta.get("split") == "val"]
+        if val:  # a simulator folder: train on its train split, validate on val
+            samples = [s for s in samples if s.meta.get("split") == "train"]
         out = args.out or str(Path("runs") / cfg.name)
-        res = train_model(samples, cfg, out_dir=out)
+        res = train_model(samples, cfg, val_samples=val or None, out_dir=out)
     except (ConfigError, DatasetError, TrainError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

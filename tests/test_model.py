@@ -210,3 +210,17 @@ def test_onnx_round_trip_matches_torch(tmp_path):
         for name, g in zip(EXPORT_OUTPUTS, got):
             np.testing.assert_allclose(g, getattr(ref, name).numpy(), atol=1e-4, rtol=1e-4,
                                        err_msg=name)
+
+
+def test_complexity_table_accounts_for_everything():
+    from engine.model.complexity import COMPONENTS, flop_table, parameter_table
+
+    m = KineScoreNet(small_model_config(num_movements=2, num_faults=2))
+    params = parameter_table(m)
+    assert sum(params.values()) == count_parameters(m)
+    assert set(params) == set(COMPONENTS)
+    assert all(v > 0 for k, v in params.items() if k != "joint contribution (feedback)")
+    flops = flop_table(m, window=32)
+    assert sum(v for k, v in flops.items() if k != "total") == flops["total"] > 0
+    assert flops.get("other", 0) == 0
+    assert flops["adaptive graph convolution"] > flops["temporal multi-scale aggregation"]

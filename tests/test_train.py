@@ -151,3 +151,125 @@ def test_cli_train_and_eval_errors(tmp_path, capsys):
     assert "unknown key" in capsys.readouterr().err
     assert main(["eval", "--checkpoint", str(tmp_path / "none.pt"), "--data", "x.npz"]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_keep_root_restores_whole_body_motion():
+    from engine.model.windowing import WindowSpec, prepare_sequence
+
+    s = synthetic_samples(1)[0]
+    moving = s.joints + np.linspace(0, 1.0, len(s.joints))[:, None, None] * [0, 0.5, 0]
+    flat = prepare_sequence(moving, spec=WindowSpec(24, 15.0, keep_root=False)).joints
+    kept = prepare_sequence(moving, spec=WindowSpec(24, 15.0, keep_root=True)).joints
+    rise = lambda j: j[-1].mean(axis=0)[1] - j[0].mean(axis=0)[1]  # noqa: E731
+    assert abs(rise(flat)) < 1e-5 and rise(kept) > 0.1
+
+
+def test_cli_trains_from_a_synth_folder(tmp_path):
+    import csv
+
+    from engine.model.checkpoint import load_checkpoint
+    from engine.recording import Recording, RecordingMeta, save_recording
+
+    folder = tmp_path / "synth"
+    folder.mkdir()
+    rows = []
+    for i, s in enumerate(synthetic_samples(12)):
+        t = len(s.joints)
+        rec = Recording(joints=s.joints.astype(np.float64), confidence=np.ones((t, 17)),
+                        timestamps=np.arange(t) / 30.0,
+                        meta=RecordingMeta(movement=s.movement, student_id=s.subject,
+                                           extra={"stage_bounds": s.stage_bounds.tolist()}))
+        save_recording(rec, folder / f"a{i}.ksr")
+        rows.append({"file": f"a{i}.ksr", "movement": s.movement, "student": s.subject,
+                     "split": "val" if i >= 9 else "train", "score": s.score,
+                     **{f"stage_{k}": s.stage_scores[k - 1] for k in range(1, 5)},
+                     "faults": ";".join(f"{f}:0.5" for f in s.meta["faults"])})
+    with (folder / "labels.csv").open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("name: t\nmodel: {channels: [4, 4, 8, 8, 8, 8], attention_dim: 4, "
+                   "local_dim: 4, joint_dim: 8, stage_hidden: 4, num_movements: -1}\n"
+                   "train: {epochs: 1, batch_size: 4, progress: false, num_threads: 1}\n"
+                   "data: {dataset: simulator, window: 16}\n")
+    out = tmp_path / "run"
+    assert main(["train", "--config", str(cfg), "--data", str(folder), "--out", str(out)]) == 0
+    ck = load_checkpoint(out / "model.pt")
+    assert sorted(ck.movements) == ["free_throw", "sit_ups"] and "val_mae" in ck.metrics
+
+
+def _fake_kimore(path, n_subjects=6, seed=0):
+    """A small file in the KIMORE npz layout (random-walk skeletons, labels from amplitude)."""
+    from engine.skeleton import KINECT_V2
+
+    rng = np.random.default_rng(seed)
+    names = list(KINECT_V2.joint_names)
+    pos, offsets, ex, subj, ts, group = [], [0], [], [], [], []
+    for s in range(n_subjects):
+        for e in (1, 2):
+            t = 60
+            amp = rng.uniform(0.05, 0.3)
+            base = rng.normal(0, 0.2, (1, len(names), 3)) + [0, 0, 2.5]
+            wave = np.sin(np.linspace(0, 6, t))[:, None, None] * amp * rng.normal(0, 1, (1, len(names), 3))
+            pos.append((base + wave).astype(np.float32))
+            offsets.append(offsets[-1] + t)
+            ex.append(e)
+            subj.append(f"S{s}")
+            ts.append(10 + 40 * amp / 0.3)
+            group.append("CG/Expert")
+    positions = np.concatenate(pos)
+    np.savez(path, positions=positions, offsets=np.array(offsets), joint_names=np.array(names),
+             exercise=np.array(ex), subject=np.array(subj), ts=np.array(ts),
+             po=np.array(ts) * 0.3, cf=np.array(ts) * 0.7, group=np.array(group),
+             tracking=np.full(positions.shape[:2], 2, np.uint8),
+             time_s=np.concatenate([np.arange(60) / 30.0] * len(ex)),
+             take=np.zeros(len(ex), int), exercise_names=np.array(["ex one", "ex two"]))
+    return path
+
+
+def test_cli_eval_scores_any_file_in_the_shared_format(tmp_path, capsys):
+    import json
+
+    from engine.datasets import load_kimore
+
+    data = _fake_kimore(tmp_path / "k.npz")
+    cfg = quick_config(epochs=1)
+    res = train_model(load_kimore(data), cfg, out_dir=tmp_path / "run", log=lambda *a: None)
+    out_json = tmp_path / "m.json"
+    assert main(["eval", "--checkpoint", str(res.checkpoint), "--data", str(data),
+                 "--json", str(out_json)]) == 0
+    text = capsys.readouterr().out
+    assert "| ex one |" in text and "| all |" in text
+    metrics = json.loads(out_json.read_text())
+    assert metrics["all"]["n"] == 12 and 0 <= metrics["all"]["mae"] <= 100
+
+
+def test_cli_cv_runs_baselines_on_subject_folds(tmp_path, capsys):
+    data = _fake_kimore(tmp_path / "k.npz")
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"name: t\ndata: {{dataset: kimore, path: {data}, window: 16, fps: 15.0}}\n"
+                   "eval: {folds: 3}\n")
+    assert main(["cv", "--config", str(cfg), "--no-model", "--baselines", "mean,ridge",
+                 "--out", str(tmp_path / "cv")]) == 0
+    text = capsys.readouterr().out
+    assert "training mean" in text and "handcrafted + ridge" in text
+    assert (tmp_path / "cv" / "results.json").exists()
+
+
+def test_deep_predictor_per_movement_trains_one_network_per_movement():
+    from dataclasses import replace
+
+    from engine.evaluate import DeepPredictor
+    from engine.model.windowing import WindowSpec
+    from engine.train import prepare_items
+
+    cfg = quick_config(epochs=1)
+    cfg = replace(cfg, train=replace(cfg.train, per_movement=True))
+    movements = ["free_throw", "sit_ups"]
+    items = prepare_items(synthetic_samples(16), WindowSpec(24, 15.0), movements)
+    pred = DeepPredictor(cfg, movements, log=lambda *a: None).fit(items[:12])
+    assert sorted(pred.models) == movements
+    assert all(m.config.num_movements == 1 for m in pred.models.values())
+    out = pred.predict(items[12:])
+    assert out.shape == (4,) and np.isfinite(out).all()

@@ -12,6 +12,12 @@ on the attempt resampled to ``fps``; then, by ``rule``:
   than a window is padded by holding its last frame.
 
 Input without timestamps is taken to be at :data:`INPUT_FPS` (30 Hz, KineScore's capture rate).
+
+``keep_root`` (default True): eq. 2 centres every frame on its own joint mean, which erases
+whole-body motion (squat depth, a jump's distance, a sit-up's rise of the trunk centre). We
+add back the centre's displacement since the first frame, in trunk lengths (the ``root``
+that :func:`engine.preprocess.prepare` keeps), so the network sees it; the body scale is
+still removed. Set it False for the literal per-frame eq. 2.
 """
 
 from __future__ import annotations
@@ -32,17 +38,20 @@ class WindowSpec:
     fps: float = 30.0
     rule: str = "resample"
     test_windows: int = 8
+    keep_root: bool = True
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> WindowSpec:
-        return cls(int(d["window"]), float(d["fps"]), str(d["rule"]), int(d["test_windows"]))
+        return cls(int(d["window"]), float(d["fps"]), str(d["rule"]), int(d["test_windows"]),
+                   bool(d.get("keep_root", False)))
 
     @classmethod
     def from_config(cls, data_cfg) -> WindowSpec:
-        return cls(data_cfg.window, data_cfg.fps, data_cfg.window_rule, data_cfg.test_windows)
+        return cls(data_cfg.window, data_cfg.fps, data_cfg.window_rule, data_cfg.test_windows,
+                   data_cfg.keep_root)
 
 
 def prepare_sequence(joints, confidence=None, timestamps=None, spec: WindowSpec = WindowSpec(),
@@ -51,8 +60,11 @@ def prepare_sequence(joints, confidence=None, timestamps=None, spec: WindowSpec 
     joints = np.asarray(joints)
     if timestamps is None:
         timestamps = np.arange(len(joints)) / INPUT_FPS
-    return prepare(joints, confidence, timestamps, stage_bounds=stage_bounds,
+    prep = prepare(joints, confidence, timestamps, stage_bounds=stage_bounds,
                    config=PrepConfig(fps=spec.fps, window=None))
+    if spec.keep_root:
+        prep.joints = (prep.joints + prep.root[:, None, :]).astype(np.float32)
+    return prep
 
 
 def window_starts(length: int, spec: WindowSpec) -> np.ndarray:

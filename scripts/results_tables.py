@@ -1,0 +1,90 @@
+"""Print the markdown tables of docs/results.md from ``kinescore-engine cv`` outputs.
+
+    python scripts/results_tables.py kimore runs/abl_full runs/abl_A ... runs/cv_kimore_base
+    python scripts/results_tables.py uiprmd runs/cv_uiprmd
+
+Each argument after the dataset is a ``cv --out`` folder (its ``results.json``). For KIMORE the
+table adds each method's MAE as a multiple of the training-mean predictor's MAE on the same
+exercise, and the target checks of issue 4.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+
+def load(folders: list[str]) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for f in folders:
+        res = json.loads((Path(f) / "results.json").read_text())
+        for name, r in res.items():
+            out[name] = {k: v for k, v in r.items() if not k.startswith("_")}
+            out[name]["_seconds"] = r.get("_seconds")
+    return out
+
+
+def kimore(results: dict[str, dict]) -> str:
+    mean = results.get("training mean")
+    moves = [m for m in next(iter(results.values())) if m not in ("all",) and not m.startswith("_")]
+    lines = ["| method | exercise | MAE | × mean MAE | RMSE | SRCC | Acc@5 % | Acc@10 % | grade acc % |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for name, res in results.items():
+        for m in [*moves, "all"]:
+            r = res[m]
+            ratio = f"{r['mae'] / mean[m]['mae']:.2f}" if mean else ""
+            srcc = r["srcc"]
+            lines.append(f"| {name} | {m} | {r['mae']:.2f} | {ratio} | {r['rmse']:.2f} | "
+                         f"{srcc:.3f} | {100 * r['acc5']:.1f} | {100 * r['acc10']:.1f} | "
+                         f"{100 * r['grade_acc']:.1f} |")
+        lines.append(f"| {name} | *mean within-exercise SRCC* | | | | "
+                     f"{res['all'].get('srcc_within', float('nan')):.3f} | | | |")
+    return "\n".join(lines)
+
+
+def summary(results: dict[str, dict]) -> str:
+    """Compact pooled table: one row per method."""
+    mean = results.get("training mean")
+    moves = [m for m in next(iter(results.values())) if m != "all" and not m.startswith("_")]
+    lines = ["| method | pooled MAE | RMSE | within-exercise SRCC (mean of 5) | worst × mean MAE | "
+             "Acc@5 % | Acc@10 % | CV time (min) |", "|---|---|---|---|---|---|---|---|"]
+    for name, res in results.items():
+        worst = max(res[m]["mae"] / mean[m]["mae"] for m in moves) if mean else float("nan")
+        secs = res.get("_seconds")
+        lines.append(f"| {name} | {res['all']['mae']:.2f} | {res['all']['rmse']:.2f} | "
+                     f"{res['all']['srcc_within']:.3f} | {worst:.2f} | "
+                     f"{100 * res['all']['acc5']:.1f} | {100 * res['all']['acc10']:.1f} | "
+                     f"{'' if secs is None else f'{secs / 60:.1f}'} |")
+    return "\n".join(lines)
+
+
+def uiprmd(results: dict[str, dict]) -> str:
+    moves = [m for m in next(iter(results.values())) if m != "all" and not m.startswith("_")]
+    names = list(results)
+    lines = ["| movement | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for m in moves:
+        lines.append(f"| {m} | " + " | ".join(f"{results[n][m]['auc']:.3f}" for n in names) + " |")
+    lines.append("| **mean** | " + " | ".join(f"{results[n]['all']['auc']:.3f}" for n in names) + " |")
+    lines.append("| **worst** | " + " | ".join(f"{results[n]['all']['auc_min']:.3f}" for n in names)
+                 + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    kind, folders = argv[0], argv[1:]
+    res = load(folders)
+    if kind == "kimore":
+        print(summary(res))
+        print()
+        print(kimore(res))
+    else:
+        print(uiprmd(res))
+    return 0
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    raise SystemExit(main(sys.argv[1:]))
