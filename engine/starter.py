@@ -202,21 +202,6 @@ def simulated_data(settings: StarterSettings, cache_dir: str | Path | None = Non
 
 
 # --------------------------------------------------------------------------- training
-def attempt_items(samples, spec, movements, faults, progress: bool = True) -> list:
-    """:func:`engine.train.prepare_items` with one evaluation unit per attempt.
-
-    ``prepare_items`` keys items by ``subject/movement`` because KIMORE's takes of one
-    exercise share one label; a simulated student's 3-4 attempts each have their own label,
-    so the validation metrics would otherwise average different attempts against the first
-    one's label. The key gets the attempt's index in its split."""
-    from engine.train import prepare_items
-
-    items = prepare_items(samples, spec, movements, faults, progress=progress)
-    for i, it in enumerate(items):
-        it.key = f"{it.key}/{i:05d}"
-    return items
-
-
 @dataclass
 class StarterRun:
     result: object  # engine.train.TrainResult, model = the selected epoch's weights
@@ -232,12 +217,12 @@ def train_starter(cfg, settings: StarterSettings, data: dict, log=print,
     import torch
 
     from engine.model.windowing import WindowSpec
-    from engine.train import train_model
+    from engine.train import prepare_items, train_model
 
     movements = list(MOVEMENTS)
     faults = fault_library()
     spec = WindowSpec.from_config(cfg.data)
-    items = {split: attempt_items(data[split], spec, movements, faults, progress)
+    items = {split: prepare_items(data[split], spec, movements, faults, progress=progress)
              for split in ("train", "val", "test")}
     key = settings.select_metric
     best = {"value": math.inf, "epoch": 0, "state": None}
@@ -405,7 +390,7 @@ def run(config: str | Path | None = None, out: str | Path | None = None,
 
     from engine.model.checkpoint import code_version, load_checkpoint, save_checkpoint
     from engine.model.windowing import WindowSpec
-    from engine.train import plot_history
+    from engine.train import plot_history, prepare_items
 
     out = Path(out) if out else resource("models")
     cfg, settings = load_starter_config(config, epochs)
@@ -419,7 +404,7 @@ def run(config: str | Path | None = None, out: str | Path | None = None,
         if list(ck.movements) != movements or list(ck.faults) != faults:
             raise StarterError(f"{out / MODEL_FILE}: trained for movements {ck.movements} and "
                                f"{len(ck.faults)} faults; retrain with this command")
-        items = {s: attempt_items(data[s], spec, movements, faults, progress)
+        items = {s: prepare_items(data[s], spec, movements, faults, progress=progress)
                  for s in ("val", "test")}
         previous = ck.metrics
         train_info = {k: previous.get(k) for k in ("best_epoch", "train_seconds")}
