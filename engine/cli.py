@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "export": "engine.runtime.export:add_export",
     "edge-eval": "engine.runtime.edge_eval:add_edge_eval",
     "live-check": "engine.live_check:add_parser",
+    "starter": "engine.starter:add_parser",
 }
 
 

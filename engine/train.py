@@ -212,12 +212,23 @@ def _movement_tensor(items, model):
 
 def train_model(samples, cfg: ExperimentConfig, *, val_samples=None, out_dir: str | Path | None = None,
                 items: list[Item] | None = None, val_items: list[Item] | None = None,
+<<<<<<< HEAD
                 movements: list[str] | None = None, log=print,
                 init_model: KineScoreNet | None = None) -> TrainResult:
     """Train the network on ``samples`` (or already prepared ``items``); see module doc.
 
     ``init_model``: fine-tune this network (its config must be ``cfg.model``) instead of
     starting from scratch (used after structured pruning, :mod:`engine.runtime.prune`)."""
+=======
+                movements: list[str] | None = None, faults: list[str] | None = None,
+                on_epoch=None, log=print) -> TrainResult:
+    """Train the network on ``samples`` (or already prepared ``items``); see module doc.
+
+    ``faults``: the fault head's names in order (default: :func:`fault_names` of ``samples``);
+    give it when ``items`` were prepared with a fixed fault list. ``on_epoch(epoch, model,
+    row)`` is called after each epoch with its history row (validation metrics included), e.g.
+    to keep the best weights on the validation set."""
+>>>>>>> starter
     t_cfg = cfg.train
     torch.manual_seed(t_cfg.seed)
     rng = np.random.default_rng(t_cfg.seed)
@@ -226,7 +237,8 @@ def train_model(samples, cfg: ExperimentConfig, *, val_samples=None, out_dir: st
     spec = WindowSpec.from_config(cfg.data)
     if movements is None:
         movements = list(cfg.data.movements) or sorted({s.movement for s in samples})
-    faults = fault_names(samples) if (samples is not None and cfg.model.num_faults) else []
+    if faults is None:
+        faults = fault_names(samples) if (samples is not None and cfg.model.num_faults) else []
     cfg = resolve_config(cfg, movements, faults)
     if items is None:
         if not samples:
@@ -306,6 +318,8 @@ def train_model(samples, cfg: ExperimentConfig, *, val_samples=None, out_dir: st
             pred = predict_items(model, val_items, spec)
             row.update({f"val_{k}": v for k, v in metrics(pred["y"], pred["pred"]).items()})
         history.append(row)
+        if on_epoch is not None:
+            on_epoch(epoch, model, row)
         bar.set_postfix(loss=f"{row.get('loss_total', float('nan')):.1f}",
                         **({"val_mae": f"{row['val_mae']:.2f}"} if "val_mae" in row else {}))
     model.eval()

@@ -11,9 +11,17 @@
    attention resampled onto the input's ``T`` frames (sums to 1) and the joint contribution
    (sums to 1).
 
-Feedback keys (most important first): ``"fault:<name>"`` for each fault the auxiliary head
-gives a probability above 0.5, then ``"stage:<name>"`` for stages scored more than 5 points
-below the overall score (weakest first). Stage names come from :data:`STAGE_NAMES`.
+Feedback keys (most important first): ``"fault:<name>"`` for each fault *of the scored
+movement* (``resources/movements/<movement>.json``; all of the head's faults for movements
+without a file, e.g. KIMORE exercises) whose probability from the auxiliary head is above the
+threshold, ranked by expected cost ``probability × severity`` (severity from the movement file;
+1 without one), so the fault that costs the most points comes first; then ``"stage:<name>"``
+for stages scored more than 5 points below the overall score (weakest first). Stage names come
+from :data:`STAGE_NAMES`. The threshold is the checkpoint's ``metrics["fault_threshold"]``
+(chosen on validation data by the trainer, e.g. :mod:`engine.starter`), else 0.5; the
+``fault_threshold`` argument overrides it. A model shared by several movements has outputs
+for every movement's faults, so without the movement filter a free throw could be told to
+tuck its legs.
 
 For long recordings (``crop`` rule) stage bounds are those of the middle test window.
 """
@@ -44,8 +52,36 @@ STAGE_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 
+DEFAULT_FAULT_THRESHOLD = 0.5
+
+
 class ScorerError(ValueError):
     pass
+
+
+def fault_severities(movement: str, faults: list[str]) -> np.ndarray | None:
+    """Weight of each of ``faults`` when ``movement`` is scored: its severity for a fault of
+    this movement's file, 0 for a fault of another movement's file, 1 for a fault no file
+    knows. None when there is no movement file for ``movement``."""
+    from engine.movements import MOVEMENTS, MovementConfigError, load_movement
+
+    try:
+        own = {f.key: f.severity for f in load_movement(movement).faults}
+        other = {f.key for m in MOVEMENTS if m != movement for f in load_movement(m).faults}
+    except MovementConfigError:
+        return None
+    return np.array([own.get(f, 0.0 if f in other else 1.0) for f in faults])
+
+
+def fault_feedback(fault_probs: np.ndarray, faults: list[str], movement: str,
+                   threshold: float = DEFAULT_FAULT_THRESHOLD) -> list[str]:
+    """``"fault:<name>"`` keys above ``threshold``, costliest first (see module doc)."""
+    probs = np.asarray(fault_probs, float)[:len(faults)]
+    sev = fault_severities(movement, faults)
+    weight = np.ones(len(probs)) if sev is None else sev[:len(probs)]
+    keep = (probs > threshold) & (weight > 0)
+    order = np.argsort(-(probs * weight), kind="stable")
+    return [f"fault:{faults[i]}" for i in order if keep[i]]
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
@@ -98,7 +134,8 @@ def aggregate(outs: dict, starts: np.ndarray, length: int, spec: WindowSpec,
 class TorchScorer:
     """Scores attempts with a checkpoint in torch on the CPU (see module doc)."""
 
-    def __init__(self, checkpoint: str | Checkpoint, num_threads: int | None = None):
+    def __init__(self, checkpoint: str | Checkpoint, num_threads: int | None = None,
+                 fault_threshold: float | None = None):
         self.checkpoint = checkpoint if isinstance(checkpoint, Checkpoint) else load_checkpoint(checkpoint)
         self.model = self.checkpoint.model.eval()
         self.spec = self.checkpoint.window
@@ -106,6 +143,9 @@ class TorchScorer:
         self.faults = list(self.checkpoint.faults)
         self.model_version = self.checkpoint.model_version
         self.grading = default_grading()
+        if fault_threshold is None:
+            fault_threshold = self.checkpoint.metrics.get("fault_threshold", DEFAULT_FAULT_THRESHOLD)
+        self.fault_threshold = float(fault_threshold)
         if num_threads:
             torch.set_num_threads(num_threads)
 
@@ -141,8 +181,7 @@ class TorchScorer:
     def score(self, joints: np.ndarray, movement: str, confidence=None,
               timestamps=None) -> ScoreResult:
         p = self.predict(joints, movement, confidence, timestamps)
-        feedback = [f"fault:{self.faults[i]}" for i in np.argsort(-p["fault_probs"])
-                    if p["fault_probs"][i] > 0.5 and i < len(self.faults)]
+        feedback = fault_feedback(p["fault_probs"], self.faults, movement, self.fault_threshold)
         names = STAGE_NAMES.get(movement, tuple(f"stage_{i + 1}" for i in range(4)))
         for i in np.argsort(p["stage_scores"]):
             if p["stage_scores"][i] < p["score"] - 5 and i < len(names):
