@@ -212,23 +212,17 @@ def _movement_tensor(items, model):
 
 def train_model(samples, cfg: ExperimentConfig, *, val_samples=None, out_dir: str | Path | None = None,
                 items: list[Item] | None = None, val_items: list[Item] | None = None,
-<<<<<<< HEAD
-                movements: list[str] | None = None, log=print,
-                init_model: KineScoreNet | None = None) -> TrainResult:
-    """Train the network on ``samples`` (or already prepared ``items``); see module doc.
-
-    ``init_model``: fine-tune this network (its config must be ``cfg.model``) instead of
-    starting from scratch (used after structured pruning, :mod:`engine.runtime.prune`)."""
-=======
                 movements: list[str] | None = None, faults: list[str] | None = None,
-                on_epoch=None, log=print) -> TrainResult:
+                on_epoch=None, log=print,
+                init_model: KineScoreNet | None = None) -> TrainResult:
     """Train the network on ``samples`` (or already prepared ``items``); see module doc.
 
     ``faults``: the fault head's names in order (default: :func:`fault_names` of ``samples``);
     give it when ``items`` were prepared with a fixed fault list. ``on_epoch(epoch, model,
     row)`` is called after each epoch with its history row (validation metrics included), e.g.
-    to keep the best weights on the validation set."""
->>>>>>> starter
+    to keep the best weights on the validation set.
+    ``init_model``: fine-tune this network (its config must be ``cfg.model``) instead of
+    starting from scratch (used after structured pruning, :mod:`engine.runtime.prune`)."""
     t_cfg = cfg.train
     torch.manual_seed(t_cfg.seed)
     rng = np.random.default_rng(t_cfg.seed)
