@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.grading import default_grading
-from engine.model.scorer import ScorerError, TorchScorer
+from engine.model.scorer import DEFAULT_FAULT_THRESHOLD, ScorerError, TorchScorer
 from engine.model.windowing import WindowSpec
 
 #: ``metadata_props`` key of exported files.
@@ -45,6 +45,7 @@ class ModelMeta:
     uses_movement: bool = False  # the network takes a movement index input
     variant: str = "fp32"  # fp32 | fp16 | int8 (weights / arithmetic of the exported file)
     source: str = ""  # checkpoint file name and hash it was exported from
+    fault_threshold: float = DEFAULT_FAULT_THRESHOLD  # fault head probability for feedback
 
     def to_json(self) -> str:
         d = asdict(self)
@@ -63,7 +64,8 @@ class ModelMeta:
             return cls(window=WindowSpec.from_dict(d["window"]), movements=list(d["movements"]),
                        faults=list(d.get("faults", [])), model_version=str(d["model_version"]),
                        uses_movement=bool(d["uses_movement"]), variant=str(d.get("variant", "fp32")),
-                       source=str(d.get("source", "")))
+                       source=str(d.get("source", "")),
+                       fault_threshold=float(d.get("fault_threshold", DEFAULT_FAULT_THRESHOLD)))
         except (ValueError, KeyError, TypeError) as exc:
             raise BackendError(f"{where}: invalid KineScore metadata ({exc}); re-export the "
                                f"model with `kinescore-engine export`") from None
@@ -77,7 +79,8 @@ class ModelMeta:
             src += f"@{file_hash(ck.path)}"
         return cls(window=spec, movements=list(ck.movements), faults=list(ck.faults),
                    model_version=ck.model_version, uses_movement=ck.config.model.num_movements > 0,
-                   variant=variant, source=src)
+                   variant=variant, source=src,
+                   fault_threshold=float(ck.metrics.get("fault_threshold", DEFAULT_FAULT_THRESHOLD)))
 
 
 def file_hash(path: str | Path, n: int = 12) -> str:
@@ -142,6 +145,7 @@ class ExportedScorer(TorchScorer):
         self.movements = list(meta.movements)
         self.faults = list(meta.faults)
         self.model_version = meta.model_version
+        self.fault_threshold = meta.fault_threshold
         self.grading = default_grading()
 
     def movement_index(self, movement: str) -> int | None:
