@@ -259,3 +259,12 @@ def test_export_command_writes_verified_files_and_explains_failures(ckpt, tmp_pa
     if not tensorrt_status()[0]:
         assert main(["export", "--checkpoint", str(ckpt), "--format", "tensorrt"]) == 2
         assert "TensorRT backend unavailable" in capsys.readouterr().err
+
+
+def test_exported_scorer_keeps_the_checkpoints_fault_threshold(tmp_path):
+    cfg = resolve_config(quick_config(), MOVES, ["shallow"])
+    torch.manual_seed(0)
+    path = save_checkpoint(tmp_path / "t.pt", KineScoreNet(cfg.model).eval(), cfg,
+                           movements=MOVES, faults=["shallow"], metrics={"fault_threshold": 0.2})
+    assert load_scorer(path, "torch").fault_threshold == pytest.approx(0.2)
+    assert load_scorer(path, "onnxruntime").fault_threshold == pytest.approx(0.2)
