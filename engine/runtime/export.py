@@ -212,10 +212,12 @@ def add_export(sub, name: str) -> None:
     p.add_argument("--checkpoint", required=True, help="model.pt")
     p.add_argument("--format", choices=FORMATS, default="onnx")
     p.add_argument("--window", type=int, help="frames per window (default: the checkpoint's)")
-    p.add_argument("--out", help="output file (default: beside the checkpoint; TensorRT: the "
-                   "engine cache beside the model)")
-    p.add_argument("--data", help="INT8: dataset file whose windows calibrate the activations "
-                   "(KIMORE / UI-PRMD npz); default: the checkpoint's training data path")
+    p.add_argument("--out", help="output file (default: beside the checkpoint; FP32 under the "
+                   "cache name <stem>.<sha12>.w<W>.fp32.onnx that load_scorer finds; TensorRT: "
+                   "the engine cache beside the model)")
+    p.add_argument("--data", help="INT8: dataset whose windows calibrate the activations, in "
+                   "the format the checkpoint was trained on (its data.dataset); default: the "
+                   "checkpoint's training data path")
     p.add_argument("--rebuild", action="store_true", help="TensorRT: rebuild the cached engine")
     p.set_defaults(func=_export_cmd)
 
@@ -249,8 +251,12 @@ def _export_cmd(args) -> int:
             print(f"TensorRT engine: {scorer.engine_path} (test score {r.score:.1f})")
             return 0
         suffix = {"onnx": "fp32", "onnx-fp16": "fp16", "onnx-int8": "int8"}[args.format]
-        out = Path(args.out) if args.out else src.with_name(f"{src.stem}.w{w}.{suffix}.onnx")
-        fp32 = export_checkpoint(ck, out if suffix == "fp32" else cached_onnx(src, w), w)
+        if suffix == "fp32":
+            # default: the cache name load_scorer looks for (keyed by the checkpoint's hash)
+            out = export_checkpoint(ck, args.out, w) if args.out else cached_onnx(src, w)
+        else:
+            out = Path(args.out) if args.out else src.with_name(f"{src.stem}.w{w}.{suffix}.onnx")
+            fp32 = cached_onnx(src, w)
         if suffix == "fp16":
             to_fp16(fp32, out)
         elif suffix == "int8":
