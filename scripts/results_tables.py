@@ -2,6 +2,7 @@
 
     python scripts/results_tables.py kimore runs/abl_full runs/abl_A ... runs/cv_kimore_base
     python scripts/results_tables.py uiprmd runs/cv_uiprmd
+    python scripts/results_tables.py ablation runs/cv_kimore runs/abl_A ... runs/cv_kimore_stgcn
 
 Each argument after the dataset is a ``cv --out`` folder (its ``results.json``). For KIMORE the
 table adds each method's MAE as a multiple of the training-mean predictor's MAE on the same
@@ -61,6 +62,20 @@ def summary(results: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+def ablation(results: dict[str, dict]) -> str:
+    """One row per variant: MAE per exercise, pooled MAE, within-exercise SRCC."""
+    moves = [m for m in next(iter(results.values())) if m != "all" and not m.startswith("_")]
+    short = [m.split(" ")[0] + ("" if len(m.split()) == 1 else " " + m.split(" ")[-1]) for m in moves]
+    lines = ["| variant | " + " | ".join(f"MAE {s}" for s in short)
+             + " | pooled MAE | pooled RMSE | within-exercise SRCC | Acc@10 % |",
+             "|---|" + "---|" * (len(moves) + 4)]
+    for name, res in results.items():
+        lines.append(f"| {name} | " + " | ".join(f"{res[m]['mae']:.2f}" for m in moves)
+                     + f" | {res['all']['mae']:.2f} | {res['all']['rmse']:.2f} | "
+                     f"{res['all']['srcc_within']:.3f} | {100 * res['all']['acc10']:.1f} |")
+    return "\n".join(lines)
+
+
 def uiprmd(results: dict[str, dict]) -> str:
     moves = [m for m in next(iter(results.values())) if m != "all" and not m.startswith("_")]
     names = list(results)
@@ -76,7 +91,9 @@ def uiprmd(results: dict[str, dict]) -> str:
 def main(argv: list[str]) -> int:
     kind, folders = argv[0], argv[1:]
     res = load(folders)
-    if kind == "kimore":
+    if kind == "ablation":
+        print(ablation(res))
+    elif kind == "kimore":
         print(summary(res))
         print()
         print(kimore(res))
