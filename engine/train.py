@@ -4,7 +4,7 @@ Python API::
 
     from engine.config import load_config
     from engine.train import train_model
-    result = train_model(samples, load_config("configs/quick.yaml"), out_dir="runs/quick")
+    result = train_model(samples, load_config("resources/configs/quick.yaml"), out_dir="runs/quick")
     result.model, result.history, result.checkpoint
 
 ``samples`` are :class:`engine.datasets.Sample` (KIMORE, UI-PRMD, the simulator). Labels used:
@@ -417,7 +417,7 @@ def add_train(sub: argparse._SubParsersAction, name: str) -> None:
     p = sub.add_parser(name, help="train the scoring model from a config file",
                        description="Train the paper's network (sections 3-5) on a dataset and "
                        "write model.pt, history.json and curves.png.")
-    p.add_argument("--config", required=True, help="experiment YAML (see configs/)")
+    p.add_argument("--config", required=True, help="experiment YAML (see resources/configs/)")
     p.add_argument("--data", help="dataset file (overrides data.path)")
     p.add_argument("--out", default=None, help="output folder (default runs/<name>)")
     p.add_argument("--ablation", choices=list("ABCDEF"), help="train the paper's Model-X variant")

@@ -30,3 +30,17 @@ def test_package_imports_point_one_way(package):
             if mod in FORBIDDEN[package]:
                 bad.append(f"{f.relative_to(REPO)} imports {mod}")
     assert not bad, bad
+
+
+def test_top_level_layout_is_the_fixed_one():
+    """The product's layout is fixed: no new top-level code or config folders."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True,
+                             check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("not a git checkout: the tracked files cannot be listed")
+    folders = {line.split("/", 1)[0] for line in out.splitlines() if "/" in line}
+    allowed = {"gui", "engine", "devices", "resources", "packaging", "tests", "docs", ".ci"}
+    assert folders <= allowed, f"unexpected top-level folders: {sorted(folders - allowed)}"

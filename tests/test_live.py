@@ -368,7 +368,7 @@ def test_live_check_finds_simulated_attempts_and_counts_sit_ups():
 
 
 def test_live_scorer_with_the_real_network(tmp_path):
-    """The torch scorer behind the live scorer (tiny random network of configs/quick.yaml:
+    """The torch scorer behind the live scorer (tiny random network of resources/configs/quick.yaml:
     the scores mean nothing, the plumbing is real)."""
     import torch
 
@@ -379,7 +379,7 @@ def test_live_scorer_with_the_real_network(tmp_path):
     from engine.movements import MOVEMENTS
 
     torch.manual_seed(0)
-    cfg = load_config("configs/quick.yaml")
+    cfg = load_config("resources/configs/quick.yaml")
     cfg = replace(cfg, model=replace(cfg.model, num_movements=0, num_faults=0))
     path = save_checkpoint(tmp_path / "tiny.pt", KineScoreNet(cfg.model), cfg,
                            movements=list(MOVEMENTS))

@@ -1,8 +1,8 @@
 """Print the markdown tables of docs/results.md from ``kinescore-engine cv`` outputs.
 
-    python scripts/results_tables.py kimore runs/abl_full runs/abl_A ... runs/cv_kimore_base
-    python scripts/results_tables.py uiprmd runs/cv_uiprmd
-    python scripts/results_tables.py ablation runs/cv_kimore runs/abl_A ... runs/cv_kimore_stgcn
+    python -m engine.results_tables kimore runs/abl_full runs/abl_A ... runs/cv_kimore_base
+    python -m engine.results_tables uiprmd runs/cv_uiprmd
+    python -m engine.results_tables ablation runs/cv_kimore runs/abl_A ... runs/cv_kimore_stgcn
 
 Each argument after the dataset is a ``cv --out`` folder (its ``results.json``). For KIMORE the
 table adds each method's MAE as a multiple of the training-mean predictor's MAE on the same
