@@ -405,7 +405,10 @@ def test_video_is_kept_only_when_chosen_and_replayed(qtbot, make_window, databas
     video = st.saved.recording_path.parent / rec.meta.video
     assert video.is_file() and video.stat().st_size > 0
     stamps = rec.meta.extra["video_timestamps"]
-    assert len(stamps) >= rec.num_frames - 5 and min(stamps) <= 0.0 <= max(stamps)
+    assert len(stamps) >= rec.num_frames - 5
+    # video frames are on the skeleton's clock: they span the attempt (the first one may come
+    # a few frames late on a loaded machine, as the camera thread hands over its newest frame)
+    assert min(stamps) <= 0.5 and max(stamps) >= rec.duration - 0.5
     replay = _open_review(qtbot, win)
     assert replay.review["video"] == video
     replay.seek(rec.duration / 2)
