@@ -329,6 +329,27 @@ def evaluate_predictions(pred: dict, movements, faults, threshold: float) -> dic
     return out
 
 
+def label_noise(samples, movements) -> dict[str, dict] | None:
+    """How far the labels (mean of three simulated raters) lie from the noise-free rubric
+    score (``meta["true_score"]``), per movement and "all": the MAE, SRCC and bias of the labels
+    themselves. A predictor cannot be expected to beat the label MAE by much: it is the
+    floor under the model's MAE. None when the samples carry no noise-free score."""
+    from engine.evaluate import spearman
+
+    if not samples or any("true_score" not in (s.meta or {}) for s in samples):
+        return None
+    y = np.array([s.score for s in samples], float)
+    t = np.array([s.meta["true_score"] for s in samples], float)
+    mv = np.array([s.movement for s in samples])
+    out = {}
+    for m in [*movements, "all"]:
+        sel = np.ones(len(y), bool) if m == "all" else mv == m
+        d = y[sel] - t[sel]
+        out[m] = {"n": int(sel.sum()), "mae": float(np.abs(d).mean()), "bias": float(d.mean()),
+                  "srcc": spearman(t[sel], y[sel])}
+    return out
+
+
 def format_report(test: dict, movements) -> str:
     """Markdown table: our test figures beside the paper's (Table 4 / Table 6)."""
     def paper(m, k, scale=1.0, fmt="{:.2f}"):
@@ -449,6 +470,7 @@ def run(config: str | Path | None = None, out: str | Path | None = None,
         "machine": "2-core x86_64 CPU, Python 3.11, torch CPU "
                    f"{torch.__version__}, {cfg.train.num_threads} thread(s)",
         "val": val, "test": test, "paper": PAPER,
+        "label_noise": {k: label_noise(data[k], movements) for k in ("val", "test")},
     }
     if history is not None:
         report["history"] = history
@@ -463,6 +485,10 @@ def run(config: str | Path | None = None, out: str | Path | None = None,
     log(format_report(test, movements))
     log(f"stage scores vs labels (test, all attempt x stage pairs): r {test['all']['stage_r']:.3f},"
         f" SRCC {test['all']['stage_srcc']:.3f}, MAE {test['all']['stage_mae']:.2f}")
+    noise = report["label_noise"]["test"]
+    if noise:
+        log(f"label noise floor (test labels vs the noise-free rubric score): MAE "
+            f"{noise['all']['mae']:.2f}, SRCC {noise['all']['srcc']:.3f}")
     return report
 
 

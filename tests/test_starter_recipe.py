@@ -105,3 +105,22 @@ def test_training_with_the_average_returns_and_validates_the_average():
             zip(res.model.parameters(), plain.model.parameters())]
     assert max(diff) > 0
     assert np.isfinite(res.history[-1]["val_mae"])
+
+
+def test_label_noise_measures_the_labels_against_the_noise_free_score():
+    from engine.datasets import Sample
+    from engine.starter import label_noise
+
+    def sample(movement, label, true):
+        return Sample(joints=np.zeros((5, 17, 3), np.float32), score=label, subject="s",
+                      movement=movement, meta={"true_score": true})
+
+    samples = [sample("sit_ups", 52.0, 50.0), sample("sit_ups", 58.0, 60.0),
+               sample("free_throw", 71.0, 70.0), sample("free_throw", 80.0, 81.0)]
+    out = label_noise(samples, ["sit_ups", "free_throw"])
+    assert out["sit_ups"]["mae"] == pytest.approx(2.0) and out["free_throw"]["mae"] == 1.0
+    assert out["all"]["n"] == 4 and out["all"]["mae"] == pytest.approx(1.5)
+    assert out["sit_ups"]["bias"] == pytest.approx(0.0) and out["all"]["srcc"] == 1.0
+    samples.append(Sample(joints=np.zeros((5, 17, 3), np.float32), score=1.0, subject="k",
+                          movement="sit_ups", meta={}))  # real data: no noise-free score
+    assert label_noise(samples, ["sit_ups", "free_throw"]) is None
