@@ -1,8 +1,9 @@
 """The starter model bundled as ``resources/models/starter.pt`` (issue 5): train, select,
 evaluate and document it with one deterministic command.
 
-    python -m engine.starter                # retrain the bundled model exactly (about 40 min
-                                            # on a 2-core CPU), evaluate it once on the test set
+    python -m engine.starter                # retrain the bundled model exactly (about 35 min
+                                            # on one core of a 2-core CPU), evaluate it once
+                                            # on the test set
     kinescore-engine starter --evaluate-only   # re-evaluate the bundled checkpoint
     python -m engine.starter --help
 
@@ -15,9 +16,11 @@ What it does, in order (each long step shows a tqdm progress bar):
    the movement files, so a changed simulator never reuses stale data.
 2. **Training**: :func:`engine.train.train_model` (the project's training code: the paper's
    mixed loss, hard-example mining, curriculum, augmentation) with the experiment config of
-   ``resources/models/starter.yaml``. One network for the four movements: the movement is an
-   *input* (``model.num_movements = 4``: a learned embedding added in the backbone and the
-   head), not one head per movement, so all movements share what they have in common
+   ``resources/models/starter.yaml`` (which also switches on three recipe options of
+   :mod:`engine.train`: the leaky eq. 12 activation, the rubric-weighted stage fusion of eq. 17
+   and the moving average of the weights; the model card says why). One network for the four
+   movements: the movement is an *input* (``model.num_movements = 4``: a learned embedding
+   added in the backbone and the head), not one head per movement, so all movements share what they have in common
    (normalized skeleton motion) and the checkpoint stays one file. The auxiliary fault head
    has one output per fault of the four movement files (:func:`fault_library`, movement
    order then file order), trained with the simulator's fault labels, so the app can name
@@ -32,7 +35,8 @@ What it does, in order (each long step shows a tqdm progress bar):
    Acc@5, Acc@10 and grade accuracy per movement and pooled (eqs. 26-29), the agreement of
    the predicted stage scores with the label stage scores (Pearson r, SRCC and MAE over all
    attempt × stage pairs) and fault detection (micro precision / recall / F1 at the
-   threshold, mean ROC AUC over the faults of each movement).
+   threshold, mean ROC AUC over the faults of each movement), and the label-noise floor: the
+   MAE of the labels (three simulated raters) against the noise-free rubric score.
 5. **Outputs**: ``<out>/starter.pt`` (checkpoint, loads with ``TorchScorer``),
    ``<out>/starter_metrics.json`` (every figure above, the selected epoch, training time,
    code version), ``<figures>/starter_curves.png`` (training losses and validation metrics per
