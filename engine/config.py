@@ -44,6 +44,15 @@ class ModelConfig:
     num_faults: int = 0  # auxiliary multi-label fault head (0 = off, -1 = faults in the data)
     dropout: float = 0.5
     stage_temperature: float = 0.5  # softness of the stage edges, in backbone frames
+    # eq. 12's activation: "relu" (the paper) or "leaky_relu" (slope 0.1: its units cannot die;
+    # with ReLU every FC1 unit of the first starter model died, so f_joint and the grade,
+    # fault and bias outputs became one constant per movement)
+    joint_activation: str = "relu"
+    # eq. 17's fusion of the stage scores: "mean" (the paper's 1/P sum) or "rubric" (each
+    # movement's rubric stage weights, resources/movements/*.json, the weights its total score
+    # is made with); train.resolve_config fills stage_weights (one row of P per movement)
+    stage_fusion: str = "mean"
+    stage_weights: tuple[tuple[float, ...], ...] = ()
     # ablation switches (section 6.3)
     adaptive_graph: bool = True  # Model-A: False -> fixed physical A, no B
     multiscale: bool = True  # Model-B: False -> one temporal branch (k=3, d=1)
@@ -88,6 +97,9 @@ class TrainConfig:
     seed: int = 0
     num_threads: int = 2
     windows_per_sample: int = 1  # random windows drawn from each sequence per epoch
+    # exponential moving average of the weights (0 = off): after every step
+    # ema = d * ema + (1 - d) * weights; validation, on_epoch and the result use the average
+    ema_decay: float = 0.0
     per_movement: bool = False  # cv: one model per movement (the paper trains per action type)
     # eq. 23 weights and schedules
     lambda_rank: float = 0.5  # lambda1^(0)
@@ -198,6 +210,8 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
         if default and isinstance(default[0], tuple):
             return tuple(_coerce(v, default[0], f"{where}[{i}]") for i, v in enumerate(value))
         proto = default[0] if default else (value[0] if value else None)
+        if isinstance(proto, list):  # nested list under an empty default: rows as tuples
+            proto = ()
         return tuple(_coerce(v, proto, f"{where}[{i}]") for i, v in enumerate(value))
     return value
 
@@ -254,11 +268,18 @@ def validate(cfg: ExperimentConfig, where: str = "config") -> ExperimentConfig:
          "must be >= 0 (or -1: from the training data)")
     need(0.0 <= m.dropout < 1.0, "model.dropout", "must be in [0, 1)")
     need(m.stage_temperature > 0, "model.stage_temperature", "must be > 0")
+    need(m.joint_activation in ("relu", "leaky_relu"), "model.joint_activation",
+         "must be relu or leaky_relu")
+    need(m.stage_fusion in ("mean", "rubric"), "model.stage_fusion", "must be mean or rubric")
+    need(not m.stage_weights or all(len(r) == m.num_stages and all(w >= 0 for w in r)
+                                    for r in m.stage_weights),
+         "model.stage_weights", f"must be empty or rows of {m.num_stages} weights >= 0")
     for name in ("attention_dim", "local_dim", "joint_dim", "stage_hidden"):
         need(getattr(m, name) >= 1, f"model.{name}", "must be >= 1")
     need(t.epochs >= 1 and t.batch_size >= 2, "train.epochs/batch_size", "epochs >= 1, batch_size >= 2")
     need(t.lr > 0, "train.lr", "must be > 0")
     need(t.windows_per_sample >= 1, "train.windows_per_sample", "must be >= 1")
+    need(0.0 <= t.ema_decay < 1.0, "train.ema_decay", "must be in [0, 1) (0 = off)")
     for name in ("lambda_rank", "lambda_local", "lambda_contrast", "lambda_grade", "lambda_stage",
                  "lambda_bounds", "lambda_fault", "weight_decay"):
         need(getattr(t, name) >= 0, f"train.{name}", "must be >= 0")

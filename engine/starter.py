@@ -1,8 +1,9 @@
 """The starter model bundled as ``resources/models/starter.pt`` (issue 5): train, select,
 evaluate and document it with one deterministic command.
 
-    python -m engine.starter                # retrain the bundled model exactly (about 40 min
-                                            # on a 2-core CPU), evaluate it once on the test set
+    python -m engine.starter                # retrain the bundled model exactly (about 35 min
+                                            # on one core of a 2-core CPU), evaluate it once
+                                            # on the test set
     kinescore-engine starter --evaluate-only   # re-evaluate the bundled checkpoint
     python -m engine.starter --help
 
@@ -15,9 +16,11 @@ What it does, in order (each long step shows a tqdm progress bar):
    the movement files, so a changed simulator never reuses stale data.
 2. **Training**: :func:`engine.train.train_model` (the project's training code: the paper's
    mixed loss, hard-example mining, curriculum, augmentation) with the experiment config of
-   ``resources/models/starter.yaml``. One network for the four movements: the movement is an
-   *input* (``model.num_movements = 4``: a learned embedding added in the backbone and the
-   head), not one head per movement, so all movements share what they have in common
+   ``resources/models/starter.yaml`` (which also switches on three recipe options of
+   :mod:`engine.train`: the leaky eq. 12 activation, the rubric-weighted stage fusion of eq. 17
+   and the moving average of the weights; the model card says why). One network for the four
+   movements: the movement is an *input* (``model.num_movements = 4``: a learned embedding
+   added in the backbone and the head), not one head per movement, so all movements share what they have in common
    (normalized skeleton motion) and the checkpoint stays one file. The auxiliary fault head
    has one output per fault of the four movement files (:func:`fault_library`, movement
    order then file order), trained with the simulator's fault labels, so the app can name
@@ -32,7 +35,8 @@ What it does, in order (each long step shows a tqdm progress bar):
    Acc@5, Acc@10 and grade accuracy per movement and pooled (eqs. 26-29), the agreement of
    the predicted stage scores with the label stage scores (Pearson r, SRCC and MAE over all
    attempt × stage pairs) and fault detection (micro precision / recall / F1 at the
-   threshold, mean ROC AUC over the faults of each movement).
+   threshold, mean ROC AUC over the faults of each movement), and the label-noise floor: the
+   MAE of the labels (three simulated raters) against the noise-free rubric score.
 5. **Outputs**: ``<out>/starter.pt`` (checkpoint, loads with ``TorchScorer``),
    ``<out>/starter_metrics.json`` (every figure above, the selected epoch, training time,
    code version), ``<figures>/starter_curves.png`` (training losses and validation metrics per
@@ -329,6 +333,27 @@ def evaluate_predictions(pred: dict, movements, faults, threshold: float) -> dic
     return out
 
 
+def label_noise(samples, movements) -> dict[str, dict] | None:
+    """How far the labels (mean of three simulated raters) lie from the noise-free rubric
+    score (``meta["true_score"]``), per movement and "all": the MAE, SRCC and bias of the labels
+    themselves. A predictor cannot be expected to beat the label MAE by much: it is the
+    floor under the model's MAE. None when the samples carry no noise-free score."""
+    from engine.evaluate import spearman
+
+    if not samples or any("true_score" not in (s.meta or {}) for s in samples):
+        return None
+    y = np.array([s.score for s in samples], float)
+    t = np.array([s.meta["true_score"] for s in samples], float)
+    mv = np.array([s.movement for s in samples])
+    out = {}
+    for m in [*movements, "all"]:
+        sel = np.ones(len(y), bool) if m == "all" else mv == m
+        d = y[sel] - t[sel]
+        out[m] = {"n": int(sel.sum()), "mae": float(np.abs(d).mean()), "bias": float(d.mean()),
+                  "srcc": spearman(t[sel], y[sel])}
+    return out
+
+
 def format_report(test: dict, movements) -> str:
     """Markdown table: our test figures beside the paper's (Table 4 / Table 6)."""
     def paper(m, k, scale=1.0, fmt="{:.2f}"):
@@ -449,6 +474,7 @@ def run(config: str | Path | None = None, out: str | Path | None = None,
         "machine": "2-core x86_64 CPU, Python 3.11, torch CPU "
                    f"{torch.__version__}, {cfg.train.num_threads} thread(s)",
         "val": val, "test": test, "paper": PAPER,
+        "label_noise": {k: label_noise(data[k], movements) for k in ("val", "test")},
     }
     if history is not None:
         report["history"] = history
@@ -463,6 +489,10 @@ def run(config: str | Path | None = None, out: str | Path | None = None,
     log(format_report(test, movements))
     log(f"stage scores vs labels (test, all attempt x stage pairs): r {test['all']['stage_r']:.3f},"
         f" SRCC {test['all']['stage_srcc']:.3f}, MAE {test['all']['stage_mae']:.2f}")
+    noise = report["label_noise"]["test"]
+    if noise:
+        log(f"label noise floor (test labels vs the noise-free rubric score): MAE "
+            f"{noise['all']['mae']:.2f}, SRCC {noise['all']['srcc']:.3f}")
     return report
 
 

@@ -17,7 +17,11 @@ Command line: ``kinescore-engine train --config FILE [--data FILE] [--out DIR]``
 Choices where the paper is vague: AdamW with a cosine learning-rate decay and gradient
 clipping; the score prior (stage regressor biases) set to the training mean; each epoch draws
 ``windows_per_sample`` random windows (crop rule) of every selected sequence, augmented
-(eqs. 3-4) with probability ``data.augment.p`` per transform.
+(eqs. 3-4) with probability ``data.augment.p`` per transform. Optional (``train.ema_decay``
+> 0, off by default): an exponential moving average of the weights (and a copy of the batch
+norm statistics) is kept after every step; it is what validation, ``on_epoch`` and the result
+see. Averaging the last few hundred steps smooths the noise that noisy labels put into single
+steps (the bundled starter model uses it, see ``resources/models/README.md``).
 """
 
 from __future__ import annotations
@@ -142,8 +146,29 @@ def resolve_config(cfg: ExperimentConfig, movements: list[str], faults: list[str
     if nf and nf != len(faults):
         raise TrainError(f"config model.num_faults = {nf} but the data has {len(faults)} "
                          f"fault names; set it to {len(faults)} or -1")
-    return replace(cfg, model=replace(m, num_movements=nm, num_faults=nf),
+    weights = m.stage_weights
+    if m.stage_fusion == "rubric" and m.stage_head:
+        weights = tuple(_rubric_weights(mv, m.num_stages) for mv in movements)
+        if not nm:
+            raise TrainError("model.stage_fusion: rubric needs the movement input "
+                             "(model.num_movements: -1)")
+    return replace(cfg, model=replace(m, num_movements=nm, num_faults=nf, stage_weights=weights),
                    data=replace(cfg.data, movements=tuple(movements)))
+
+
+def _rubric_weights(movement: str, num_stages: int) -> tuple[float, ...]:
+    """The stage weights of ``resources/movements/<movement>.json`` (stage_fusion: rubric)."""
+    from engine.movements import load_movement
+
+    try:
+        w = tuple(float(x) for x in load_movement(movement).stage_weights)
+    except (KeyError, ValueError, OSError) as exc:
+        raise TrainError(f"model.stage_fusion: rubric: no rubric for movement {movement!r} "
+                         f"({exc}); use stage_fusion: mean") from exc
+    if len(w) != num_stages:
+        raise TrainError(f"model.stage_fusion: rubric: {movement} has {len(w)} stage weights, "
+                         f"the model {num_stages} stages")
+    return w
 
 
 def make_batch(items: list[Item], spec: WindowSpec, rng: np.random.Generator,
@@ -192,6 +217,28 @@ def detach_easy(out: ModelOutput, hard: torch.Tensor) -> ModelOutput:
         shape = (-1,) + (1,) * (t.dim() - 1)
         fields[name] = torch.where(hard.view(shape), t, t.detach())
     return ModelOutput(**fields)
+
+
+class WeightAverage:
+    """Exponential moving average of a network's weights (``train.ema_decay``, module doc).
+
+    ``model`` is an eval-mode copy: parameters ``p_avg = d * p_avg + (1 - d) * p`` after each
+    :meth:`update`; buffers (batch norm statistics) are copied from the trained network."""
+
+    def __init__(self, model: torch.nn.Module, decay: float):
+        import copy
+
+        self.decay = float(decay)
+        self.model = copy.deepcopy(model).eval()
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, model: torch.nn.Module) -> None:
+        for avg, p in zip(self.model.parameters(), model.parameters()):
+            avg.mul_(self.decay).add_(p.detach(), alpha=1.0 - self.decay)
+        for avg, b in zip(self.model.buffers(), model.buffers()):
+            avg.copy_(b)
 
 
 @dataclass
@@ -259,6 +306,7 @@ def train_model(samples, cfg: ExperimentConfig, *, val_samples=None, out_dir: st
     buffer = EasyBuffer(t_cfg.mining.buffer_epochs, t_cfg.mining.replay_fraction)
     history: list[dict] = []
     bs = t_cfg.batch_size
+    ema = WeightAverage(model, t_cfg.ema_decay) if t_cfg.ema_decay > 0 else None
     from tqdm import tqdm
 
     bar = tqdm(range(1, t_cfg.epochs + 1), disable=not t_cfg.progress, desc=cfg.name, unit="ep")
@@ -299,6 +347,8 @@ def train_model(samples, cfg: ExperimentConfig, *, val_samples=None, out_dir: st
             if t_cfg.grad_clip > 0:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), t_cfg.grad_clip)
             opt.step()
+            if ema is not None:
+                ema.update(model)
             terms["total"] = float(loss.detach())
             for k, v in terms.items():
                 sums[k] = sums.get(k, 0.0) + v * len(idx)
@@ -306,16 +356,19 @@ def train_model(samples, cfg: ExperimentConfig, *, val_samples=None, out_dir: st
         sched.step()
         row = {"epoch": epoch, "seconds": round(time.time() - t0, 2), "samples": count,
                "rho": round(rho, 3), **{f"loss_{k}": v / max(count, 1) for k, v in sums.items()}}
+        shown = model if ema is None else ema.model
         if val_items:
             from engine.evaluate import metrics, predict_items
 
-            pred = predict_items(model, val_items, spec)
+            pred = predict_items(shown, val_items, spec)
             row.update({f"val_{k}": v for k, v in metrics(pred["y"], pred["pred"]).items()})
         history.append(row)
         if on_epoch is not None:
-            on_epoch(epoch, model, row)
+            on_epoch(epoch, shown, row)
         bar.set_postfix(loss=f"{row.get('loss_total', float('nan')):.1f}",
                         **({"val_mae": f"{row['val_mae']:.2f}"} if "val_mae" in row else {}))
+    if ema is not None:
+        model = ema.model
     model.eval()
     result = TrainResult(model=model, config=cfg, movements=movements, faults=faults,
                          history=history)

@@ -78,9 +78,6 @@ def test_good_attempt_scores_above_the_same_students_faulty_attempt(scorer, move
     assert r_good.stage_scores.mean() > r_bad.stage_scores.mean()
 
 
-@pytest.mark.xfail(reason="known weakness of the shipped starter model: its fault head reaches "
-                   "micro-F1 0.39 on the test set (resources/models/README.md), so it also names "
-                   "faults in good attempts; retraining with python -m engine.starter is the fix")
 @pytest.mark.parametrize("movement", MOVEMENTS)
 def test_fault_feedback_names_more_faults_in_the_faulty_attempt(scorer, movement):
     from engine.simulator import simulate_attempt
@@ -93,6 +90,19 @@ def test_fault_feedback_names_more_faults_in_the_faulty_attempt(scorer, movement
     faults_named = [k for k in r_bad.feedback if k.startswith("fault:")]
     assert len(faults_named) >= 2, r_bad.feedback
     assert len([k for k in r_good.feedback if k.startswith("fault:")]) < len(faults_named)
+
+
+def test_bundled_models_joint_encoder_is_alive(scorer):
+    """The first starter model's eq. 12 units had all died: its grade and fault outputs were
+    one constant per movement. They must depend on the attempt."""
+    from engine.simulator import simulate_attempt
+
+    keys = load_movement("free_throw").fault_keys
+    good = simulate_attempt("free_throw", seed=[11, 5], student=7, faults={})
+    bad = simulate_attempt("free_throw", seed=[11, 5], student=7, faults={k: 0.9 for k in keys})
+    x = [scorer.score(a.recording.joints, "free_throw") for a in (good, bad)]
+    assert np.abs(x[0].grade_probs - x[1].grade_probs).max() > 0.05
+    assert x[0].grade_probs.argmax() < x[1].grade_probs.argmax()  # GRADES: best first
 
 
 def test_bundled_model_scores_fresh_test_students_close_to_their_labels(scorer):

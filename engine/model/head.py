@@ -17,6 +17,14 @@ Choices where the paper is vague:
   Their biases start at 50 (mid-scale); the trainer resets them to the training mean.
 * The contrastive loss uses ``f_joint`` before dropout; dropout (0.5) is applied before the
   final layers (score, Δ, grade and fault layers and the stage regressors).
+* Eq. 12's activation is ReLU; ``joint_activation="leaky_relu"`` (slope 0.1) is an option
+  because with ReLU every FC1 unit of the first starter model died in training, leaving
+  ``f_joint`` (and the grade, fault and Δ outputs) one constant per movement.
+* Eq. 17 fuses the stage scores by their mean (1/P). ``stage_weights`` (one row of P per
+  movement, ``ModelConfig.stage_fusion="rubric"``) fuses them with each movement's rubric
+  weights instead, the weights the labelled total is made of; with the mean, a model whose
+  stage scores equal the labelled stage scores misses the labelled total by 1-2.3 points
+  (simulated data, ``resources/models/README.md``). Without a movement input the mean is used.
 * Eq. 17's clip stops gradients outside [0, 100]; the loss uses the unclipped ``score_raw``,
   reported scores are clipped.
 * Without the stage head (Model-D) the score layer gets a bias (the mean stage score was the
@@ -87,9 +95,10 @@ class GlobalLocalEncoder(nn.Module):
     """Eqs. 9-12: attention-weighted global feature, 5 region features, cross-attention, f_joint."""
 
     def __init__(self, channels: int, regions: tuple[tuple[int, ...], ...], local_dim: int = 64,
-                 joint_dim: int = 128, num_joints: int = 17):
+                 joint_dim: int = 128, num_joints: int = 17, activation: str = "relu"):
         super().__init__()
         self.local_dim = local_dim
+        self.negative_slope = 0.1 if activation == "leaky_relu" else 0.0
         self.region_fc = nn.ModuleList(nn.Linear(len(r) * channels, local_dim) for r in regions)
         for i, r in enumerate(regions):
             self.register_buffer(f"region_{i}", torch.tensor(r, dtype=torch.long), persistent=False)
@@ -115,7 +124,10 @@ class GlobalLocalEncoder(nn.Module):
         beta = torch.softmax(torch.matmul(self.k(local), q).squeeze(-1)
                              / math.sqrt(self.local_dim), dim=-1)  # eq. 11, (N, R)
         attended = (beta.unsqueeze(-1) * self.v(local)).sum(dim=1)
-        f_joint = self.fc2(torch.relu(self.fc1(torch.cat([f_global, attended], dim=1))))  # eq. 12
+        pre = self.fc1(torch.cat([f_global, attended], dim=1))
+        act = (torch.nn.functional.leaky_relu(pre, self.negative_slope) if self.negative_slope
+               else torch.relu(pre))
+        f_joint = self.fc2(act)  # eq. 12
         return f_joint, beta
 
 
@@ -124,10 +136,20 @@ class ScoringHead(nn.Module):
 
     def __init__(self, channels: int, regions, *, local_dim=64, joint_dim=128, num_stages=4,
                  num_grades=5, num_movements=0, num_faults=0, dropout=0.5, stage_head=True,
-                 bias_branch=True, stage_hidden=64, stage_temperature=0.5, num_joints=17):
+                 bias_branch=True, stage_hidden=64, stage_temperature=0.5, num_joints=17,
+                 joint_activation="relu", stage_weights=()):
         super().__init__()
         self.num_stages = num_stages
-        self.encoder = GlobalLocalEncoder(channels, regions, local_dim, joint_dim, num_joints)
+        self.encoder = GlobalLocalEncoder(channels, regions, local_dim, joint_dim, num_joints,
+                                          joint_activation)
+        if stage_weights:  # (M, P) rubric weights of eq. 17's fusion (see module doc)
+            w = torch.tensor([list(r) for r in stage_weights], dtype=torch.float32)
+            if w.shape != (num_movements, num_stages):
+                raise ValueError(f"stage_weights must be {num_movements} rows of {num_stages} "
+                                 f"weights (one per movement), got {tuple(w.shape)}")
+            self.register_buffer("stage_weights", w, persistent=False)
+        else:
+            self.stage_weights = None
         self.movement_embed = nn.Embedding(num_movements, joint_dim) if num_movements else None
         self.dropout = nn.Dropout(dropout)
         if stage_head:
@@ -165,7 +187,10 @@ class ScoringHead(nn.Module):
         if self.stage_scorer is not None:
             bounds, member = self.stage_detector(zt)
             stage_scores = self.stage_scorer(zt, member)
-            raw = raw + stage_scores.mean(dim=-1)  # eq. 17
+            if self.stage_weights is not None and movement is not None:
+                raw = raw + (stage_scores * self.stage_weights[movement]).sum(dim=-1)
+            else:
+                raw = raw + stage_scores.mean(dim=-1)  # eq. 17
         else:
             share = torch.ones_like(zt[:, :self.num_stages, 0]) / self.num_stages
             ends = torch.cumsum(share, dim=-1)

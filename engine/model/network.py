@@ -70,6 +70,7 @@ class KineScoreNet(nn.Module):
             num_movements=cfg.num_movements, num_faults=cfg.num_faults, dropout=cfg.dropout,
             stage_head=cfg.stage_head, bias_branch=cfg.bias_branch, stage_hidden=cfg.stage_hidden,
             stage_temperature=cfg.stage_temperature, num_joints=skeleton.NUM_JOINTS,
+            joint_activation=cfg.joint_activation, stage_weights=cfg.stage_weights,
         )
 
     def output_frames(self, window: int) -> int:
