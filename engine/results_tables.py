@@ -89,6 +89,13 @@ def uiprmd(results: dict[str, dict]) -> str:
 
 
 def main(argv: list[str]) -> int:
+    if argv and argv[0] in ("-h", "--help"):
+        print(__doc__.strip())
+        return 0
+    if len(argv) < 2 or argv[0] not in ("kimore", "uiprmd", "ablation"):
+        print("usage: python -m engine.results_tables {kimore,uiprmd,ablation} RUN_FOLDER ...",
+              file=sys.stderr)
+        return 2
     kind, folders = argv[0], argv[1:]
     res = load(folders)
     if kind == "ablation":

@@ -1,0 +1,38 @@
+"""engine.results_tables: the markdown tables of docs/results.md from cv results.json files."""
+
+import json
+
+from engine import results_tables
+
+
+def _metrics(mae, srcc=0.5):
+    return {"n": 10, "mae": mae, "rmse": mae + 2, "srcc": srcc, "acc5": 0.2, "acc10": 0.4,
+            "grade_acc": 0.3}
+
+
+def _write(folder, results):
+    folder.mkdir()
+    (folder / "results.json").write_text(json.dumps(results))
+    return str(folder)
+
+
+def test_kimore_table_gives_mae_as_multiple_of_the_mean_predictor(tmp_path, capsys):
+    base = _write(tmp_path / "base", {"training mean": {
+        "squat": _metrics(20.0), "all": {**_metrics(20.0), "srcc_within": 0.0}, "_seconds": 0.0}})
+    run = _write(tmp_path / "run", {"full model": {
+        "squat": _metrics(15.0, 0.7), "all": {**_metrics(15.0), "srcc_within": 0.7},
+        "_seconds": 120.0}})
+    assert results_tables.main(["kimore", base, run]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("| full model | squat |"))
+    assert "| 15.00 | 0.75 |" in row
+    summary = next(line for line in out.splitlines() if line.startswith("| full model | 15.00"))
+    assert summary.endswith("| 2.0 |")  # CV time in minutes
+
+
+def test_bad_arguments_print_usage_instead_of_a_traceback(capsys):
+    assert results_tables.main([]) == 2
+    assert results_tables.main(["nonsense", "runs/x"]) == 2
+    assert "usage" in capsys.readouterr().err
+    assert results_tables.main(["--help"]) == 0
+    assert "kimore" in capsys.readouterr().out
