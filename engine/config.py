@@ -314,19 +314,28 @@ def from_dict(data: dict | None, where: str = "config") -> ExperimentConfig:
     return validate(_build(ExperimentConfig, data, ""), where)
 
 
-def load_config(path: str | Path, overrides: dict | None = None) -> ExperimentConfig:
-    """Load an experiment YAML file (``overrides`` are merged on top, e.g. an ablation)."""
+def read_yaml_mapping(path: str | Path, what: str = "config file",
+                      error: type[Exception] = ConfigError) -> dict:
+    """The top-level mapping of a YAML file; ``error`` names the file when it is missing,
+    not valid YAML or not a mapping (``what`` says what kind of file was expected)."""
     import yaml
 
     path = Path(path)
     if not path.exists():
-        raise ConfigError(f"{path}: config file not found")
+        raise error(f"{path}: {what} not found")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})") from exc
+        raise error(f"{path}: not valid YAML ({exc})") from exc
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the top level must be a mapping")
+        raise error(f"{path}: the top level must be a mapping")
+    return data
+
+
+def load_config(path: str | Path, overrides: dict | None = None) -> ExperimentConfig:
+    """Load an experiment YAML file (``overrides`` are merged on top, e.g. an ablation)."""
+    path = Path(path)
+    data = read_yaml_mapping(path)
     if overrides:
         data = _merge(data, overrides)
     return from_dict(data, str(path))

@@ -118,19 +118,10 @@ def movement_fault_mask(movements, faults: list[str]) -> np.ndarray:
 
 def load_starter_config(path: str | Path | None = None, epochs: int | None = None):
     """``(ExperimentConfig, StarterSettings)`` from the starter YAML (errors name the key)."""
-    import yaml
-
-    from engine.config import ConfigError, from_dict
+    from engine.config import ConfigError, from_dict, read_yaml_mapping
 
     path = Path(path) if path else default_config_path()
-    if not path.exists():
-        raise StarterError(f"{path}: starter config not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise StarterError(f"{path}: not valid YAML ({exc})") from exc
-    if not isinstance(data, dict):
-        raise StarterError(f"{path}: the top level must be a mapping")
+    data = read_yaml_mapping(path, "starter config", StarterError)
     raw = data.pop("starter", None) or {}
     if not isinstance(raw, dict):
         raise StarterError(f"{path}: starter: expected a mapping")
