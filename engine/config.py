@@ -116,6 +116,9 @@ class TrainConfig:
     lambda_stage: float = 1.0  # MSE on stage scores where labelled
     lambda_bounds: float = 100.0  # L1 on stage bounds (window fractions) where labelled
     lambda_fault: float = 1.0  # BCE on faults where labelled
+    # fault target: "presence" (1 if the fault is listed) or "magnitude" (the simulator's
+    # fault magnitude in [0, 1] as a soft BCE target, where the data has it; else presence)
+    fault_target: str = "presence"
     mining: MiningConfig = field(default_factory=MiningConfig)
     curriculum: CurriculumConfig = field(default_factory=CurriculumConfig)
     progress: bool = True
@@ -283,6 +286,8 @@ def validate(cfg: ExperimentConfig, where: str = "config") -> ExperimentConfig:
     for name in ("lambda_rank", "lambda_local", "lambda_contrast", "lambda_grade", "lambda_stage",
                  "lambda_bounds", "lambda_fault", "weight_decay"):
         need(getattr(t, name) >= 0, f"train.{name}", "must be >= 0")
+    need(t.fault_target in ("presence", "magnitude"), "train.fault_target",
+         "must be presence or magnitude")
     mi = t.mining
     need(0 < mi.rho_end <= 1 and 0 < mi.rho_start <= 1, "train.mining.rho_start/rho_end", "must be in (0, 1]")
     need(0 <= mi.replay_fraction <= 1, "train.mining.replay_fraction", "must be in [0, 1]")

@@ -71,8 +71,9 @@ class Item:
     movement_name: str
     stage_scores: np.ndarray | None = None
     stage_bounds: np.ndarray | None = None  # (P, 2) frames of ``joints``
-    faults: np.ndarray | None = None
+    faults: np.ndarray | None = None  # 1 = fault present (evaluation labels)
     intensity: float = 0.0
+    fault_magnitudes: np.ndarray | None = None  # simulator only: magnitude in [0, 1] per fault
 
 
 def sample_score(sample) -> float:
@@ -113,6 +114,14 @@ def _fault_vector(sample, names: list[str]) -> np.ndarray | None:
     return np.array([1.0 if n in present else 0.0 for n in names], np.float32)
 
 
+def _magnitude_vector(sample, names: list[str]) -> np.ndarray | None:
+    """The simulator's fault magnitudes (0 for absent faults), None without them."""
+    mags = sample.meta.get("fault_magnitudes") if sample.meta else None
+    if not isinstance(mags, dict) or not names:
+        return None
+    return np.array([min(max(float(mags.get(n, 0.0)), 0.0), 1.0) for n in names], np.float32)
+
+
 def prepare_items(samples, spec: WindowSpec, movements: list[str], faults: list[str] | None = None,
                   progress: bool = False) -> list[Item]:
     from tqdm import tqdm
@@ -131,6 +140,7 @@ def prepare_items(samples, spec: WindowSpec, movements: list[str], faults: list[
             stage_bounds=None if bounds is None else np.asarray(bounds, np.float32),
             faults=_fault_vector(s, faults or []),
             intensity=motion_intensity(prep.joints),
+            fault_magnitudes=_magnitude_vector(s, faults or []),
         ))
     return items
 
@@ -172,8 +182,12 @@ def _rubric_weights(movement: str, num_stages: int) -> tuple[float, ...]:
 
 
 def make_batch(items: list[Item], spec: WindowSpec, rng: np.random.Generator,
-               augmenter: Augmenter | None, num_stages: int) -> tuple[torch.Tensor, dict]:
-    """Random windows (augmented) of ``items`` and their targets (see ``total_loss``)."""
+               augmenter: Augmenter | None, num_stages: int,
+               fault_target: str = "presence") -> tuple[torch.Tensor, dict]:
+    """Random windows (augmented) of ``items`` and their targets (see ``total_loss``).
+
+    ``fault_target="magnitude"``: an item's fault target is its fault magnitudes (soft BCE
+    targets in [0, 1]) where it has them, else its presence vector."""
     grading = default_grading()
     xs, bnds, bmask, smask, sscores, fmask, fvals = [], [], [], [], [], [], []
     nf = max((len(it.faults) for it in items if it.faults is not None), default=0)
@@ -193,7 +207,9 @@ def make_batch(items: list[Item], spec: WindowSpec, rng: np.random.Generator,
         smask.append(ok_s)
         sscores.append(it.stage_scores if ok_s else np.zeros(num_stages))
         fmask.append(it.faults is not None and len(it.faults) == nf and nf > 0)
-        fvals.append(it.faults if fmask[-1] else np.zeros(nf))
+        use_mag = (fault_target == "magnitude" and it.fault_magnitudes is not None
+                   and len(it.fault_magnitudes) == nf)
+        fvals.append((it.fault_magnitudes if use_mag else it.faults) if fmask[-1] else np.zeros(nf))
     x = torch.from_numpy(np.stack(xs).transpose(0, 3, 1, 2).astype(np.float32))
     scores = np.array([it.score for it in items], np.float32)
     target = {
@@ -334,7 +350,8 @@ def train_model(samples, cfg: ExperimentConfig, *, val_samples=None, out_dir: st
             if len(idx) < 2:
                 continue
             batch = [items[i] for i in idx]
-            x, target = make_batch(batch, spec, rng, augmenter, cfg.model.num_stages)
+            x, target = make_batch(batch, spec, rng, augmenter, cfg.model.num_stages,
+                                   t_cfg.fault_target)
             out = model(x, _movement_tensor(batch, model))
             if t_cfg.mining.enabled and mine:
                 err = (out.score_raw.detach() - target["score"]).abs().numpy()

@@ -62,6 +62,7 @@ def test_leaky_activation_keeps_a_gradient_where_relu_has_none():
     ({"model": {"stage_fusion": "median"}}, "model.stage_fusion"),
     ({"model": {"stage_weights": [[0.5, 0.5]]}}, "model.stage_weights"),
     ({"train": {"ema_decay": 1.0}}, "train.ema_decay"),
+    ({"train": {"fault_target": "severity"}}, "train.fault_target"),
 ])
 def test_bad_recipe_values_name_the_key(data, message):
     with pytest.raises(ConfigError, match=message):
@@ -124,3 +125,22 @@ def test_label_noise_measures_the_labels_against_the_noise_free_score():
     samples.append(Sample(joints=np.zeros((5, 17, 3), np.float32), score=1.0, subject="k",
                           movement="sit_ups", meta={}))  # real data: no noise-free score
     assert label_noise(samples, ["sit_ups", "free_throw"]) is None
+
+
+def test_fault_target_magnitude_trains_on_the_simulators_magnitudes_and_keeps_presence_labels():
+    from engine.model.windowing import WindowSpec
+    from engine.train import make_batch, prepare_items
+
+    samples = synthetic_samples(4)
+    samples[0].meta = {"faults": ["a", "b"], "fault_magnitudes": {"a": 0.25, "b": 0.75}}
+    samples[1].meta = {"faults": ["b"]}  # no magnitudes: presence is the target
+    spec = WindowSpec(24, 15.0)
+    items = prepare_items(samples, spec, ["sit_ups", "free_throw"], ["a", "b"])
+    np.testing.assert_array_equal(items[0].faults, [1, 1])  # evaluation labels stay 0/1
+    np.testing.assert_allclose(items[0].fault_magnitudes, [0.25, 0.75])
+    assert items[1].fault_magnitudes is None
+    rng = np.random.default_rng(0)
+    _, soft = make_batch(items[:2], spec, rng, None, 4, fault_target="magnitude")
+    _, hard = make_batch(items[:2], spec, rng, None, 4)
+    np.testing.assert_allclose(soft["faults"].numpy(), [[0.25, 0.75], [0, 1]])
+    np.testing.assert_allclose(hard["faults"].numpy(), [[1, 1], [0, 1]])
