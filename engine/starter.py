@@ -95,6 +95,7 @@ class StarterSettings:
     seed: int = 0  # simulator seed (the data set depends on nothing else)
     select_metric: str = "val_mae"  # lowest value on the validation set picks the epoch
     fault_threshold: float | None = None  # None: best micro-F1 on the validation set
+    members: int = 1  # networks in the seed ensemble; member k trains with train.seed + k
 
 
 def default_config_path() -> Path:
@@ -130,11 +131,12 @@ def load_starter_config(path: str | Path | None = None, epochs: int | None = Non
     if unknown:
         raise StarterError(f"{path}: starter: unknown key(s) {unknown}; known: {sorted(known)}")
     settings = StarterSettings(**raw)
-    for name in ("per_movement", "n_students", "seed"):
+    lowest = {"per_movement": 3, "n_students": 3, "seed": 0, "members": 1}
+    for name, low in lowest.items():
         v = getattr(settings, name)
-        if isinstance(v, bool) or not isinstance(v, int) or v < (0 if name == "seed" else 3):
-            raise StarterError(f"{path}: starter.{name}: expected an integer >= "
-                               f"{0 if name == 'seed' else 3}, got {v!r}")
+        if isinstance(v, bool) or not isinstance(v, int) or v < low:
+            raise StarterError(f"{path}: starter.{name}: expected an integer >= {low}, "
+                               f"got {v!r}")
     if not settings.select_metric.startswith("val_"):
         raise StarterError(f"{path}: starter.select_metric must be a validation metric such as "
                            f"val_mae, got {settings.select_metric!r}")
@@ -241,7 +243,99 @@ def train_starter(cfg, settings: StarterSettings, data: dict, log=print,
     return StarterRun(res, items, int(best["epoch"]), float(best["value"]), seconds)
 
 
+@dataclass
+class Member:
+    """One trained network of the (seed) ensemble and how it was selected."""
+
+    model: object  # engine.model.network.KineScoreNet, eval mode
+    config: object  # its resolved ExperimentConfig (train.seed = base seed + index)
+    seed: int
+    best_epoch: int
+    best_value: float
+    seconds: float
+    history: list | None  # None when loaded from the members folder
+
+
+def member_config(cfg, k: int):
+    """The experiment config of ensemble member ``k``: the same with ``train.seed + k``."""
+    from dataclasses import replace
+
+    return replace(cfg, train=replace(cfg.train, seed=cfg.train.seed + k))
+
+
+def _load_member(path: Path, expected: dict, fingerprint: str, log) -> Member | None:
+    """A member saved by an earlier run, or None when it was trained for something else."""
+    from engine.config import to_dict
+    from engine.model.checkpoint import CheckpointError, load_checkpoint
+
+    try:
+        ck = load_checkpoint(path)
+    except CheckpointError as exc:
+        log(f"member {path} unusable ({exc}); training it again")
+        return None
+    if to_dict(ck.config) != expected or ck.metrics.get("data_fingerprint") != fingerprint:
+        log(f"member {path} was trained with another config or data; training it again")
+        return None
+    m = ck.metrics
+    log(f"member {path} reused (seed {ck.config.train.seed}, epoch {m.get('best_epoch')})")
+    return Member(ck.model, ck.config, ck.config.train.seed, int(m.get("best_epoch", 0)),
+                  float(m.get("best_value", math.nan)), float(m.get("train_seconds", 0.0)), None)
+
+
+def train_members(cfg, settings: StarterSettings, data: dict, members_dir: str | Path | None,
+                  only: int | None = None, log=print, progress: bool = True) -> list[Member]:
+    """Train the ``settings.members`` networks (member ``k``: ``train.seed + k``).
+
+    With ``members_dir`` each member is saved there as ``member_<k>.pt`` and reused by a later
+    run when its resolved config and data fingerprint match, so members can be trained in
+    parallel processes (``--member K``) and assembled afterwards. ``only``: train just that
+    member and return it."""
+    from engine.config import to_dict
+    from engine.model.checkpoint import save_checkpoint
+    from engine.train import resolve_config
+
+    movements, faults = list(MOVEMENTS), fault_library()
+    fingerprint = data_fingerprint(settings)
+    wanted = range(settings.members) if only is None else [only]
+    if only is not None and not 0 <= only < settings.members:
+        raise StarterError(f"--member {only}: the config has starter.members = "
+                           f"{settings.members} (members 0..{settings.members - 1})")
+    out = []
+    for k in wanted:
+        cfg_k = member_config(cfg, k)
+        path = Path(members_dir) / f"member_{k}.pt" if members_dir else None
+        expected = to_dict(resolve_config(cfg_k, movements, faults))
+        member = (_load_member(path, expected, fingerprint, log)
+                  if path is not None and path.exists() else None)
+        if member is None:
+            if settings.members > 1:
+                log(f"training member {k} of {settings.members} (train.seed {cfg_k.train.seed})")
+            run_ = train_starter(cfg_k, settings, data, log, progress)
+            member = Member(run_.result.model, run_.result.config, cfg_k.train.seed,
+                            run_.best_epoch, run_.best_value, run_.seconds, run_.result.history)
+            if path is not None:
+                save_checkpoint(path, member.model, member.config, movements=movements,
+                                faults=faults, metrics={
+                                    "best_epoch": member.best_epoch,
+                                    "best_value": member.best_value,
+                                    "train_seconds": round(member.seconds, 1),
+                                    "data_fingerprint": fingerprint})
+                log(f"saved member {path}")
+        out.append(member)
+    return out
+
+
 # --------------------------------------------------------------------------- evaluation
+def _member_report(m: Member, items, spec, movements, faults, threshold) -> dict:
+    """One ensemble member's own validation and test figures (for the model card)."""
+    row = {"seed": m.seed, "best_epoch": m.best_epoch, "train_seconds": round(m.seconds, 1)}
+    for split in ("val", "test"):
+        ev = evaluate_predictions(predict_all(m.model, items[split], spec, movements),
+                                  movements, faults, threshold)
+        row[split] = {k: ev["all"][k] for k in ("mae", "rmse", "srcc", "stage_r")}
+    return row
+
+
 def predict_all(model, items, spec, movements, progress: bool = False) -> dict[str, np.ndarray]:
     """Every output the app uses, per item, through the scorer's own window path."""
     from tqdm import tqdm
@@ -400,8 +494,11 @@ def plot_scatter(pred: dict, test: dict, movements, path: str | Path) -> Path:
 def run(config: str | Path | None = None, out: str | Path | None = None,
         figures: str | Path | None = "docs", cache: str | Path | None = "runs/starter_cache",
         epochs: int | None = None, evaluate_only: bool = False, progress: bool = True,
-        log=print) -> dict:
-    """The whole command (see the module docstring); returns the metrics written."""
+        log=print, members_dir: str | Path | None = None, member: int | None = None) -> dict:
+    """The whole command (see the module docstring); returns the metrics written.
+
+    ``members_dir`` / ``member``: see :func:`train_members` (with ``member`` only that
+    network is trained and saved; nothing is evaluated or written to ``out``)."""
     import torch
 
     from engine.model.checkpoint import code_version, load_checkpoint, save_checkpoint
@@ -427,12 +524,28 @@ def run(config: str | Path | None = None, out: str | Path | None = None,
         threshold = float(previous.get("fault_threshold", 0.5))
         history = None
     else:
-        run_ = train_starter(cfg, settings, data, log, progress)
-        model, items, spec = run_.result.model, run_.items, WindowSpec.from_config(cfg.data)
-        history = run_.result.history
-        train_info = {"best_epoch": run_.best_epoch, "train_seconds": round(run_.seconds, 1)}
-        log(f"selected epoch {run_.best_epoch} ({settings.select_metric} {run_.best_value:.3f}); "
-            f"training took {run_.seconds / 60:.1f} min")
+        if member is not None and not members_dir:
+            raise StarterError("--member needs --members-dir (where the member is saved)")
+        members = train_members(cfg, settings, data, members_dir, member, log, progress)
+        if member is not None:
+            return {"member": member, "best_epoch": members[0].best_epoch,
+                    "best_value": members[0].best_value}
+        spec = WindowSpec.from_config(cfg.data)
+        items = {s: prepare_items(data[s], spec, movements, faults, progress=progress)
+                 for s in ("val", "test")}
+        for m in members:
+            log(f"member seed {m.seed}: selected epoch {m.best_epoch} "
+                f"({settings.select_metric} {m.best_value:.3f}); training took "
+                f"{m.seconds / 60:.1f} min")
+        if len(members) == 1:
+            model = members[0].model
+        else:
+            from engine.model.ensemble import KineScoreEnsemble
+
+            model = KineScoreEnsemble.of([m.model for m in members])
+        history = members[0].history
+        train_info = {"best_epoch": max(m.best_epoch for m in members),
+                      "train_seconds": round(sum(m.seconds for m in members), 1)}
     val_pred = predict_all(model, items["val"], spec, movements)
     if not evaluate_only:
         threshold = (settings.fault_threshold if settings.fault_threshold is not None
@@ -450,7 +563,7 @@ def run(config: str | Path | None = None, out: str | Path | None = None,
     summary = {k: (None if v is None else int(v) if k == "best_epoch" else float(v))
                for k, v in summary.items()}  # plain numbers: checkpoints load weights_only
     if not evaluate_only:
-        ck_path = save_checkpoint(out / MODEL_FILE, model, run_.result.config,
+        ck_path = save_checkpoint(out / MODEL_FILE, model, members[0].config,
                                   movements=movements, faults=faults, metrics=summary)
         log(f"saved {ck_path}")
         ck = load_checkpoint(ck_path)  # the file we ship must load
@@ -469,6 +582,9 @@ def run(config: str | Path | None = None, out: str | Path | None = None,
     }
     if history is not None:
         report["history"] = history
+    if not evaluate_only and len(members) > 1:
+        report["members"] = [_member_report(m, items, spec, movements, faults, threshold)
+                             for m in members]
     if not evaluate_only:
         (out / METRICS_FILE).write_text(json.dumps(report, indent=1), encoding="utf-8")
     if figures:
@@ -506,6 +622,12 @@ def _arguments(p: argparse.ArgumentParser) -> None:
                    help="override train.epochs (smoke runs; the bundled model uses the config)")
     p.add_argument("--evaluate-only", action="store_true",
                    help="do not train: evaluate <out>/starter.pt on the simulated test set")
+    p.add_argument("--members-dir", default=None,
+                   help="folder where each ensemble member is saved (member_<k>.pt) and "
+                   "reused by later runs when its config and data match")
+    p.add_argument("--member", type=int, default=None,
+                   help="train only ensemble member K into --members-dir and stop (run one "
+                   "process per member in parallel, then once more without --member)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_command)
 
@@ -517,7 +639,8 @@ def _command(args: argparse.Namespace) -> int:
 
     try:
         run(args.config, args.out, args.figures or None, args.cache or None, args.epochs,
-            args.evaluate_only, progress=not args.quiet)
+            args.evaluate_only, progress=not args.quiet, members_dir=args.members_dir,
+            member=args.member)
     except (StarterError, ConfigError, CheckpointError, TrainError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

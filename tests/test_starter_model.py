@@ -215,3 +215,35 @@ def test_fault_feedback_keeps_the_movements_faults_costliest_first():
     # a movement without a file (e.g. a KIMORE exercise): every fault, by probability
     assert fault_feedback(probs, faults, "Ex1", 0.5) == [
         "fault:low_release", "fault:no_arm_swing", "fault:made_up_fault", "fault:no_leg_tuck"]
+
+
+def test_starter_ensemble_members_train_in_parallel_runs_and_are_assembled(tmp_path):
+    from engine.model.checkpoint import load_checkpoint
+    from engine.model.ensemble import KineScoreEnsemble
+
+    cfg = tmp_path / "tiny.yaml"
+    cfg.write_text(TINY.replace("seed: 3}", "seed: 3, members: 2}"))
+    members, lines = tmp_path / "members", []
+    common = dict(figures=None, cache=tmp_path / "cache", progress=False, log=lines.append,
+                  members_dir=members)
+    with pytest.raises(StarterError, match="members 0..1"):
+        run(cfg, tmp_path / "models", member=2, **common)
+    one = run(cfg, tmp_path / "models", member=1, **common)  # as a parallel process would
+    assert one["member"] == 1 and [p.name for p in members.iterdir()] == ["member_1.pt"]
+    assert not (tmp_path / "models").exists()  # a member run ships nothing
+    report = run(cfg, tmp_path / "models", **common)
+    assert any("member_1.pt reused" in line for line in lines)
+    assert any("training member 0 of 2 (train.seed 0)" in line for line in lines)
+    ck = load_checkpoint(tmp_path / "models" / MODEL_FILE)
+    assert isinstance(ck.model, KineScoreEnsemble) and len(ck.model.members) == 2
+    assert [m["seed"] for m in report["members"]] == [0, 1]
+    m0, m1 = (load_checkpoint(members / f"member_{k}.pt").model for k in (0, 1))
+    for a, b in zip((m0, m1), ck.model.members):  # the shipped members are the saved ones
+        torch.testing.assert_close(a.state_dict(), b.state_dict())
+    assert not torch.equal(m0.head.score_fc.weight, m1.head.score_fc.weight)  # other seeds
+    # a member trained for another config is not reused
+    cfg.write_text(TINY.replace("seed: 3}", "seed: 3, members: 2}").replace("epochs: 2",
+                                                                           "epochs: 1"))
+    lines.clear()
+    run(cfg, tmp_path / "models", member=1, **common)
+    assert any("another config or data; training it again" in line for line in lines)

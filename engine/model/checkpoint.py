@@ -5,6 +5,8 @@ A checkpoint (``.pt``, a plain dict loadable with ``torch.load(weights_only=True
 * ``format`` / ``format_version``: ``"kinescore-model"`` / 1;
 * ``config``: the *resolved* experiment config (``engine.config.to_dict``), ablation applied;
 * ``state_dict``: the network weights;
+* ``members``: 1 for one network, ``K >= 2`` for a seed ensemble of ``K`` networks of the
+  config (:class:`engine.model.ensemble.KineScoreEnsemble`; absent in older files = 1);
 * ``joints``: the joint layout the network was trained on (``engine.skeleton.JOINTS``);
 * ``preprocess``: the normalization (eq. 2 via ``engine.preprocess.prepare``) and the window
   rule (:class:`engine.model.windowing.WindowSpec`);
@@ -28,6 +30,7 @@ import torch
 
 from engine import __version__, skeleton
 from engine.config import ConfigError, ExperimentConfig, from_dict, to_dict
+from engine.model.ensemble import KineScoreEnsemble
 from engine.model.network import KineScoreNet
 from engine.model.windowing import WindowSpec
 
@@ -55,7 +58,7 @@ def code_version() -> str:
 
 @dataclass
 class Checkpoint:
-    model: KineScoreNet
+    model: KineScoreNet | KineScoreEnsemble
     config: ExperimentConfig
     window: WindowSpec
     movements: list[str]
@@ -67,7 +70,8 @@ class Checkpoint:
     path: str = ""
 
 
-def save_checkpoint(path: str | Path, model: KineScoreNet, config: ExperimentConfig, *,
+def save_checkpoint(path: str | Path, model: KineScoreNet | KineScoreEnsemble,
+                    config: ExperimentConfig, *,
                     movements: list[str], faults: list[str] | None = None,
                     metrics: dict | None = None) -> Path:
     """Write atomically (temp file + rename) so an interrupted save never corrupts a file."""
@@ -84,6 +88,7 @@ def save_checkpoint(path: str | Path, model: KineScoreNet, config: ExperimentCon
         "format_version": FORMAT_VERSION,
         "config": to_dict(config),
         "state_dict": state,
+        "members": len(model.members) if isinstance(model, KineScoreEnsemble) else 1,
         "joints": list(skeleton.JOINTS),
         "preprocess": {"normalization": NORMALIZATION,
                        "window": WindowSpec.from_config(config.data).to_dict()},
@@ -127,7 +132,12 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
         config = from_dict(raw["config"], f"{path} (stored config)")
     except ConfigError as exc:
         raise CheckpointError(str(exc)) from None
-    model = KineScoreNet(config.model)
+    members = raw.get("members", 1)
+    if isinstance(members, bool) or not isinstance(members, int) or members < 1:
+        raise CheckpointError(f"{path}: field 'members' must be a positive integer (1 = one "
+                              f"network, K = an ensemble of K), got {members!r}")
+    model = (KineScoreNet(config.model) if members == 1
+             else KineScoreEnsemble(config.model, members))
     own, stored = model.state_dict(), raw["state_dict"]
     missing = sorted(set(own) - set(stored))
     unexpected = sorted(set(stored) - set(own))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import torch
 
+from engine import skeleton
 from engine.model.network import EXPORT_OUTPUTS, ExportWrapper, KineScoreNet
 
 OPSET = 17
@@ -30,7 +31,7 @@ def export_onnx(model: KineScoreNet, path: str | Path | None, window: int,
     """
     model.eval()
     wrapper = ExportWrapper(model).eval()
-    x = torch.zeros(2, 3, window, model.backbone.num_joints)
+    x = torch.zeros(2, 3, window, skeleton.NUM_JOINTS)
     args: tuple = (x,)
     names = ["joints"]
     if wrapper.with_movement:

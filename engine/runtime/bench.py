@@ -34,6 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
+from engine import skeleton
+
 DEFAULT_VARIANTS = ("torch", "ort", "ort-pruned", "ort-int8", "stgcn")
 ALL_VARIANTS = ("torch", "ort", "ort-pruned", "ort-int8", "ort-pruned-int8", "ort-fp16",
                 "tensorrt", "tensorrt-pruned", "stgcn")
@@ -102,7 +104,9 @@ def _models(model, calib_x, calib_mv, ratio):
     from engine.model.network import KineScoreNet
     from engine.runtime.prune import channel_importance, prune_model
 
-    pruned, _ = prune_model(model, channel_importance(model, calib_x, calib_mv), ratio)
+    pruned = None
+    if isinstance(model, KineScoreNet):
+        pruned, _ = prune_model(model, channel_importance(model, calib_x, calib_mv), ratio)
     stgcn = KineScoreNet(stgcn_config(ExperimentConfig(model=model.config)).model).eval()
     return model.eval(), pruned, stgcn
 
@@ -126,11 +130,17 @@ def run_bench(model, windows=(30, 60, 90, 120), batches=(1, 4), variants=DEFAULT
         if not ok:
             print(f"note: skipping TensorRT variants: {why}")
             variants = [v for v in variants if not v.startswith("tensorrt")]
+    from engine.model.network import KineScoreNet
+
+    if not isinstance(model, KineScoreNet) and any("pruned" in v for v in variants):
+        print(f"note: skipping the pruned variants: a {type(model).__name__} is not pruned "
+              f"as a whole (engine.runtime.prune)")
+        variants = [v for v in variants if "pruned" not in v]
     variants = list(variants)
     if "stgcn" not in variants:
         variants.append("stgcn")  # the reference of every ratio
     rng = np.random.default_rng(0)
-    joints = model.backbone.num_joints
+    joints = skeleton.NUM_JOINTS
     n_mv = max(model.config.num_movements, 0)
     rows: list[Row] = []
     tmp = tempfile.TemporaryDirectory(dir=workdir)

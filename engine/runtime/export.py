@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine import skeleton
 from engine.runtime.base import META_KEY, BackendError, ModelMeta, cache_dir_for, file_hash
 
 VARIANTS = ("fp32", "fp16", "int8")
@@ -79,7 +80,7 @@ def compare_with_torch(model, onnx_path: str | Path, window: int, batches=(1, 3)
     worst = dict.fromkeys(EXPORT_OUTPUTS, 0.0)
     model.eval()
     for b in batches:
-        x = rng.normal(0, 1, (b, 3, window, model.backbone.num_joints)).astype(np.float32)
+        x = rng.normal(0, 1, (b, 3, window, skeleton.NUM_JOINTS)).astype(np.float32)
         feeds = {"joints": x}
         mv = None
         if uses_movement:

@@ -57,7 +57,17 @@ class PruneReport:
                 f"({100 * (1 - self.params_after / self.params_before):.1f} % fewer)")
 
 
+def _single(model) -> KineScoreNet:
+    """Pruning rewrites one network's blocks; an ensemble has to be pruned member by member."""
+    if not isinstance(model, KineScoreNet):
+        raise TypeError(f"structured pruning works on one KineScoreNet, not a "
+                        f"{type(model).__name__}; an ensemble checkpoint cannot be pruned as a "
+                        f"whole (prune and export a single-network checkpoint instead)")
+    return model
+
+
 def hidden_widths(model: KineScoreNet) -> tuple[int, ...]:
+    model = _single(model)
     return tuple(int(b.gcn_bn.num_features) for b in model.backbone.blocks)
 
 
@@ -66,7 +76,8 @@ def channel_importance(model: KineScoreNet, windows: np.ndarray,
     """Per block, the contribution of each hidden channel (see module doc).
 
     ``windows``: calibration input ``(n, 3, W, 17)``; ``movements``: their indices (if the
-    model has a movement embedding)."""
+    model has a movement embedding). Raises ``TypeError`` for anything but one
+    :class:`KineScoreNet` (an ensemble is pruned member by member, or not at all)."""
     model.eval()
     sums = [torch.zeros(n) for n in hidden_widths(model)]
     count = [0]
