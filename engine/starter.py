@@ -253,7 +253,7 @@ class Member:
     best_epoch: int
     best_value: float
     seconds: float
-    history: list | None  # None when loaded from the members folder
+    history: list | None  # the epoch log (None for members saved without one)
 
 
 def member_config(cfg, k: int):
@@ -279,7 +279,16 @@ def _load_member(path: Path, expected: dict, fingerprint: str, log) -> Member | 
     m = ck.metrics
     log(f"member {path} reused (seed {ck.config.train.seed}, epoch {m.get('best_epoch')})")
     return Member(ck.model, ck.config, ck.config.train.seed, int(m.get("best_epoch", 0)),
-                  float(m.get("best_value", math.nan)), float(m.get("train_seconds", 0.0)), None)
+                  float(m.get("best_value", math.nan)), float(m.get("train_seconds", 0.0)),
+                  m.get("history"))
+
+
+def _plain(history: list | None) -> list | None:
+    """The epoch log as plain numbers (checkpoints load with ``weights_only``)."""
+    if history is None:
+        return None
+    return [{str(k): (v if isinstance(v, int) else float(v)) for k, v in row.items()}
+            for row in history]
 
 
 def train_members(cfg, settings: StarterSettings, data: dict, members_dir: str | Path | None,
@@ -319,7 +328,8 @@ def train_members(cfg, settings: StarterSettings, data: dict, members_dir: str |
                                     "best_epoch": member.best_epoch,
                                     "best_value": member.best_value,
                                     "train_seconds": round(member.seconds, 1),
-                                    "data_fingerprint": fingerprint})
+                                    "data_fingerprint": fingerprint,
+                                    "history": _plain(member.history)})
                 log(f"saved member {path}")
         out.append(member)
     return out
@@ -543,7 +553,9 @@ def run(config: str | Path | None = None, out: str | Path | None = None,
             from engine.model.ensemble import KineScoreEnsemble
 
             model = KineScoreEnsemble.of([m.model for m in members])
-        history = members[0].history
+        # the curves of the first member that has them (members trained by an older version
+        # of this command were saved without their epoch log)
+        history = next((m.history for m in members if m.history), None)
         train_info = {"best_epoch": max(m.best_epoch for m in members),
                       "train_seconds": round(sum(m.seconds for m in members), 1)}
     val_pred = predict_all(model, items["val"], spec, movements)

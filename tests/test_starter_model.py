@@ -237,6 +237,8 @@ def test_starter_ensemble_members_train_in_parallel_runs_and_are_assembled(tmp_p
     ck = load_checkpoint(tmp_path / "models" / MODEL_FILE)
     assert isinstance(ck.model, KineScoreEnsemble) and len(ck.model.members) == 2
     assert [m["seed"] for m in report["members"]] == [0, 1]
+    assert len(report["history"]) == 2  # the epoch log survives in the member file
+    assert load_checkpoint(members / "member_1.pt").metrics["history"][-1]["epoch"] == 2
     m0, m1 = (load_checkpoint(members / f"member_{k}.pt").model for k in (0, 1))
     for a, b in zip((m0, m1), ck.model.members):  # the shipped members are the saved ones
         torch.testing.assert_close(a.state_dict(), b.state_dict())
