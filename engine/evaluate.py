@@ -52,6 +52,16 @@ def auc(labels, scores) -> float:
     return float(((diff > 0) + 0.5 * (diff == 0)).mean())
 
 
+def auc_within(labels, scores, subjects) -> float:
+    """Mean over subjects (with both classes) of the AUC among that subject's own sequences:
+    does each person's correct repetition score above the same person's incorrect one? Free
+    of differences between people, which the pooled :func:`auc` also has to rank."""
+    labels, scores, subjects = np.asarray(labels), np.asarray(scores, float), np.asarray(subjects)
+    vals = [auc(labels[subjects == s], scores[subjects == s]) for s in np.unique(subjects)]
+    vals = [v for v in vals if np.isfinite(v)]
+    return float(np.mean(vals)) if vals else float("nan")
+
+
 def icc(ratings) -> float:
     """ICC(2,1) (two-way random, absolute agreement, single rater) of (n targets, k raters)."""
     x = np.asarray(ratings, float)
@@ -180,7 +190,8 @@ def cross_validate(items, make_predictor, folds: int = 5, seed: int = 0, groups=
 
 
 def summarize(pred: dict, binary: bool = False) -> dict[str, dict]:
-    """Metrics per movement and pooled ("all"); ``binary``: AUC of correct (100) vs incorrect."""
+    """Metrics per movement and pooled ("all"); ``binary``: AUC of correct (100) vs incorrect,
+    pooled over the test subjects (``auc``) and within each subject (``auc_within``)."""
     res = {}
     moves = sorted(set(pred["movement"].tolist()))
     for m in [*moves, "all"]:
@@ -191,8 +202,15 @@ def summarize(pred: dict, binary: bool = False) -> dict[str, dict]:
                 vals = [res[k]["auc"] for k in moves]
                 res[m] = {"auc": float(np.nanmean(vals)), "auc_min": float(np.nanmin(vals)),
                           "n": int(sel.sum())}
+                if all("auc_within" in res[k] for k in moves):
+                    within = [res[k]["auc_within"] for k in moves]
+                    res[m].update(auc_within=float(np.nanmean(within)),
+                                  auc_within_min=float(np.nanmin(within)))
             else:
                 res[m] = {"auc": auc((y > 50).astype(int), p), "n": int(sel.sum())}
+                if "subject" in pred:
+                    res[m]["auc_within"] = auc_within((y > 50).astype(int), p,
+                                                      pred["subject"][sel])
         else:
             res[m] = metrics(y, p)
     if not binary:  # within-movement SRCC averaged (the issue's target)

@@ -2,11 +2,14 @@
 
     python -m engine.results_tables kimore runs/abl_full runs/abl_A ... runs/cv_kimore_base
     python -m engine.results_tables uiprmd runs/cv_uiprmd
+    python -m engine.results_tables uiprmd-within runs/cv_uiprmd   # from its pred_*.npz
     python -m engine.results_tables ablation runs/cv_kimore runs/abl_A ... runs/cv_kimore_stgcn
 
 Each argument after the dataset is a ``cv --out`` folder (its ``results.json``). For KIMORE the
 table adds each method's MAE as a multiple of the training-mean predictor's MAE on the same
-exercise, and the target checks of issue 4.
+exercise, and the target checks of issue 4. ``uiprmd-within`` recomputes every method's AUC
+from the folder's saved predictions (``pred_*.npz``), pooled over the test subjects and
+within each subject (:func:`engine.evaluate.auc_within`), side by side.
 """
 
 from __future__ import annotations
@@ -88,15 +91,48 @@ def uiprmd(results: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+def uiprmd_within(folders: list[str]) -> str:
+    """Pooled and within-subject AUC per movement, recomputed from ``pred_*.npz``."""
+    from engine.evaluate import summarize
+
+    results = {}
+    for f in folders:
+        names = json.loads((Path(f) / "results.json").read_text())
+        for name in names:
+            safe = "".join(ch if ch.isalnum() else "_" for ch in name)
+            path = Path(f) / f"pred_{safe}.npz"
+            if path.exists():
+                with np.load(path) as d:
+                    results[name] = summarize({k: d[k] for k in d.files}, binary=True)
+    if not results:
+        raise FileNotFoundError(f"no pred_*.npz beside results.json in {folders}")
+    moves = [m for m in next(iter(results.values())) if m != "all"]
+    names = list(results)
+    lines = ["| movement | " + " | ".join(f"{n} pooled / within" for n in names) + " |",
+             "|---|" + "---|" * len(names)]
+    for m in moves:
+        lines.append(f"| {m} | " + " | ".join(
+            f"{results[n][m]['auc']:.3f} / {results[n][m]['auc_within']:.3f}" for n in names) + " |")
+    for label, key in (("mean", ""), ("worst", "_min")):
+        lines.append(f"| **{label}** | " + " | ".join(
+            f"{results[n]['all']['auc' + key]:.3f} / {results[n]['all']['auc_within' + key]:.3f}"
+            for n in names) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> int:
     if argv and argv[0] in ("-h", "--help"):
         print(__doc__.strip())
         return 0
-    if len(argv) < 2 or argv[0] not in ("kimore", "uiprmd", "ablation"):
-        print("usage: python -m engine.results_tables {kimore,uiprmd,ablation} RUN_FOLDER ...",
+    kinds = ("kimore", "uiprmd", "uiprmd-within", "ablation")
+    if len(argv) < 2 or argv[0] not in kinds:
+        print(f"usage: python -m engine.results_tables {{{','.join(kinds)}}} RUN_FOLDER ...",
               file=sys.stderr)
         return 2
     kind, folders = argv[0], argv[1:]
+    if kind == "uiprmd-within":
+        print(uiprmd_within(folders))
+        return 0
     res = load(folders)
     if kind == "ablation":
         print(ablation(res))

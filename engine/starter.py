@@ -25,6 +25,15 @@ What it does, in order (each long step shows a tqdm progress bar):
    has one output per fault of the four movement files (:func:`fault_library`, movement
    order then file order), trained with the simulator's fault labels, so the app can name
    what went wrong.
+   **Seed ensemble** (``starter.members: K``): ``K`` networks of the same config, member
+   ``k`` trained with ``train.seed + k``, each selected on validation as below, averaged by
+   :class:`engine.model.ensemble.KineScoreEnsemble` and shipped as one checkpoint. Members
+   train one after another in one process, or in parallel processes::
+
+       python -m engine.starter --members-dir runs/members --member 0   # one per core ...
+       python -m engine.starter --members-dir runs/members --member 1
+       python -m engine.starter --members-dir runs/members   # reuses them, evaluates, ships
+
 3. **Model selection** on the validation students only: the epoch with the lowest
    ``select_metric`` (validation MAE) is kept; the fault-probability threshold for feedback is
    the one with the best micro-F1 over (attempt, fault of its movement) pairs on the

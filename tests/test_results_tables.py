@@ -36,3 +36,31 @@ def test_bad_arguments_print_usage_instead_of_a_traceback(capsys):
     assert "usage" in capsys.readouterr().err
     assert results_tables.main(["--help"]) == 0
     assert "kimore" in capsys.readouterr().out
+
+
+def test_within_subject_auc_ignores_differences_between_people():
+    import numpy as np
+
+    from engine.evaluate import auc, auc_within
+
+    # subject b scores everything 50 points higher: pooled, b's incorrect beats a's correct
+    y = np.array([1, 0, 1, 0])
+    p = np.array([20.0, 10.0, 70.0, 60.0])
+    subj = np.array(["a", "a", "b", "b"])
+    assert auc(y, p) == 0.75
+    assert auc_within(y, p, subj) == 1.0
+    # a subject with one class only adds nothing
+    assert auc_within(np.r_[y, 1], np.r_[p, 0.0], np.append(subj, "c")) == 1.0
+
+
+def test_uiprmd_within_table_recomputes_both_aucs_from_saved_predictions(tmp_path, capsys):
+    import numpy as np
+
+    folder = tmp_path / "cv"
+    _write(folder, {"full model": {}})
+    np.savez_compressed(folder / "pred_full_model.npz", y=np.array([100.0, 0, 100, 0]),
+                        pred=np.array([20.0, 10, 70, 60]), movement=np.array(["squat"] * 4),
+                        subject=np.array(["a", "a", "b", "b"]), key=np.arange(4).astype(str))
+    assert results_tables.main(["uiprmd-within", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "| squat | 0.750 / 1.000 |" in out and "| **worst** | 0.750 / 1.000 |" in out
