@@ -291,6 +291,8 @@ def add_cv(sub: argparse._SubParsersAction, name: str) -> None:
     p.add_argument("--baselines", default="", help="comma list: mean,ridge,posequality,stgcn "
                    "or 'all'")
     p.add_argument("--no-model", action="store_true", help="skip the full model")
+    p.add_argument("--folds", type=int, default=None,
+                   help="override eval.folds (e.g. the number of subjects: leave one subject out)")
     p.add_argument("--out", default=None, help="folder for predictions and metrics JSON")
     p.set_defaults(func=_cv_cmd)
 
@@ -343,6 +345,10 @@ def _cv_cmd(args: argparse.Namespace) -> int:
         cfg = load_config(args.config)
         if args.data:
             cfg = replace(cfg, data=replace(cfg.data, path=args.data))
+        if args.folds is not None:
+            if args.folds < 2:
+                raise ValueError(f"--folds {args.folds}: need at least 2 folds")
+            cfg = replace(cfg, eval=replace(cfg.eval, folds=args.folds))
         samples = load_samples(cfg.data.dataset, cfg.data.path)
         bl = [b.strip() for b in args.baselines.split(",") if b.strip()]
         if bl == ["all"]:

@@ -255,6 +255,14 @@ def test_cli_cv_runs_baselines_on_subject_folds(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "training mean" in text and "handcrafted + ridge" in text
     assert (tmp_path / "cv" / "results.json").exists()
+    # --folds overrides eval.folds; more folds than subjects is a clear error, not a traceback
+    assert main(["cv", "--config", str(cfg), "--no-model", "--baselines", "mean", "--folds",
+                 "2", "--out", str(tmp_path / "cv2")]) == 0
+    pred = np.load(tmp_path / "cv2" / "pred_training_mean.npz")
+    assert sorted(set(pred["fold"].tolist())) == [0, 1]
+    assert main(["cv", "--config", str(cfg), "--no-model", "--baselines", "mean", "--folds",
+                 "99"]) == 2
+    assert "99" in capsys.readouterr().err
 
 
 def test_deep_predictor_per_movement_trains_one_network_per_movement():
