@@ -53,6 +53,10 @@ class ModelConfig:
     # is made with); train.resolve_config fills stage_weights (one row of P per movement)
     stage_fusion: str = "mean"
     stage_weights: tuple[tuple[float, ...], ...] = ()
+    # motion input: the frame-to-frame displacement of every joint as 3 more input channels
+    # beside the positions (the "motion stream" of skeleton action recognition); off = the
+    # paper's position-only input
+    input_motion: bool = False
     # ablation switches (section 6.3)
     adaptive_graph: bool = True  # Model-A: False -> fixed physical A, no B
     multiscale: bool = True  # Model-B: False -> one temporal branch (k=3, d=1)

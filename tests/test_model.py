@@ -224,3 +224,35 @@ def test_complexity_table_accounts_for_everything():
     assert sum(v for k, v in flops.items() if k != "total") == flops["total"] > 0
     assert flops.get("other", 0) == 0
     assert flops["adaptive graph convolution"] > flops["temporal multi-scale aggregation"]
+
+
+def test_motion_input_adds_displacement_channels_that_carry_the_signal():
+    torch.manual_seed(0)
+    model = KineScoreNet(small_model_config(input_motion=True)).eval()
+    assert model.backbone.embed.in_channels == 6
+    assert KineScoreNet(small_model_config()).backbone.embed.in_channels == 3
+    x = torch.randn(2, 3, 24, 17, requires_grad=True)
+    model(x).score_raw.sum().backward()
+    assert x.grad.abs().sum() > 0
+    with torch.no_grad():  # positions switched off: the output still follows the motion
+        model.backbone.embed.weight[:, :3] = 0
+        y = x.detach().clone()
+        y[:, :, 12:] += 0.5  # a jump in the middle of the window
+        assert not torch.allclose(model(x.detach()).f_joint, model(y).f_joint)
+        z = x.detach() + 0.5  # the same motion everywhere shifted: displacements unchanged
+        model.backbone.data_bn.eval()
+        torch.testing.assert_close(model(x.detach()).f_joint, model(z).f_joint)
+
+
+def test_motion_input_exports_to_onnx(tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    from engine.model.export import export_onnx
+
+    torch.manual_seed(0)
+    m = KineScoreNet(small_model_config(input_motion=True)).eval()
+    path = export_onnx(m, tmp_path / "m.onnx", window=24)
+    x = torch.randn(3, 3, 24, 17)
+    got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
+        None, {"joints": x.numpy()})[0]
+    with torch.no_grad():
+        np.testing.assert_allclose(got, m(x).score.numpy(), atol=1e-4)

@@ -188,9 +188,12 @@ class Backbone(nn.Module):
     """
 
     def __init__(self, adjacency: torch.Tensor, channels=(64, 64, 128, 128, 256, 256),
-                 in_channels: int = 3, num_movements: int = 0, hidden=(), **block_kw):
+                 in_channels: int = 3, num_movements: int = 0, hidden=(), motion: bool = False,
+                 **block_kw):
         super().__init__()
         v = adjacency.shape[0]
+        self.motion = motion  # append x[t] - x[t-1] (0 at t = 0) as in_channels more channels
+        in_channels = 2 * in_channels if motion else in_channels
         self.num_joints = v
         self.data_bn = nn.BatchNorm1d(in_channels * v)
         self.embed = nn.Conv2d(in_channels, channels[0], 1)
@@ -206,6 +209,9 @@ class Backbone(nn.Module):
 
     def forward(self, x: torch.Tensor, movement: torch.Tensor | None = None):
         """x (N, 3, T, V) -> Z (N, C_T, T', V) and the last block's temporal attention (N, T')."""
+        if self.motion:
+            step = x[:, :, 1:] - x[:, :, :-1]
+            x = torch.cat([x, torch.cat([torch.zeros_like(x[:, :, :1]), step], dim=2)], dim=1)
         c, v = x.shape[1], x.shape[3]
         x = x.permute(0, 3, 1, 2).flatten(1, 2)  # (N, V*C, T)
         x = self.data_bn(x).unflatten(1, (v, c)).permute(0, 2, 3, 1)
