@@ -97,15 +97,15 @@ def machine_description(threads: int) -> str:
             f"{threads} thread(s) for torch and ONNX Runtime")
 
 
-def _models(model, calib_x, calib_mv, ratio):
-    """(full, pruned, st-gcn) networks in eval mode."""
+def _models(model, calib_x, calib_mv, ratio, prune: bool):
+    """(full, pruned, st-gcn) networks in eval mode; pruned is None unless ``prune``."""
     from engine.baselines import stgcn_config
     from engine.config import ExperimentConfig
     from engine.model.network import KineScoreNet
     from engine.runtime.prune import channel_importance, prune_model
 
     pruned = None
-    if isinstance(model, KineScoreNet):
+    if prune:
         pruned, _ = prune_model(model, channel_importance(model, calib_x, calib_mv), ratio)
     stgcn = KineScoreNet(stgcn_config(ExperimentConfig(model=model.config)).model).eval()
     return model.eval(), pruned, stgcn
@@ -149,7 +149,9 @@ def run_bench(model, windows=(30, 60, 90, 120), batches=(1, 4), variants=DEFAULT
     for w in windows:
         calib = rng.normal(0, 1, (32, 3, w, joints)).astype(np.float32)
         calib_mv = (np.arange(32) % max(n_mv, 1)).astype(np.int64)
-        nets = dict(zip(("full", "pruned", "stgcn"), _models(model, calib, calib_mv, prune_ratio)))
+        nets = dict(zip(("full", "pruned", "stgcn"),
+                        _models(model, calib, calib_mv, prune_ratio,
+                                prune=any("pruned" in v for v in variants))))
         runners = {v: _runner(v, nets, w, Path(tmp.name), calib, calib_mv, threads, max(batches))
                    for v in variants}
         cells = {}
