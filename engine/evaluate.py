@@ -297,6 +297,12 @@ def add_cv(sub: argparse._SubParsersAction, name: str) -> None:
     p.set_defaults(func=_cv_cmd)
 
 
+def prediction_file(folder: str | Path, method: str) -> Path:
+    """Where ``cv --out`` keeps one method's unit predictions: ``pred_<method>.npz``."""
+    safe = "".join(ch if ch.isalnum() else "_" for ch in method)
+    return Path(folder) / f"pred_{safe}.npz"
+
+
 def run_cv(cfg, samples, *, ablations: str = "", baselines: list[str] = (), model: bool = True,
            out: Path | None = None, log=print) -> dict[str, dict]:
     from engine.baselines import make_baseline, stgcn_config
@@ -330,8 +336,7 @@ def run_cv(cfg, samples, *, ablations: str = "", baselines: list[str] = (), mode
         log(f"{name}: {time.time() - t0:.0f} s")
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
-            safe = "".join(ch if ch.isalnum() else "_" for ch in name)
-            np.savez(out / f"pred_{safe}.npz", **pred)
+            np.savez(prediction_file(out, name), **pred)
             (out / "results.json").write_text(json.dumps(results, indent=1))
     return results
 

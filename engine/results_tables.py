@@ -93,14 +93,13 @@ def uiprmd(results: dict[str, dict]) -> str:
 
 def uiprmd_within(folders: list[str]) -> str:
     """Pooled and within-subject AUC per movement, recomputed from ``pred_*.npz``."""
-    from engine.evaluate import summarize
+    from engine.evaluate import prediction_file, summarize
 
     results = {}
     for f in folders:
         names = json.loads((Path(f) / "results.json").read_text())
         for name in names:
-            safe = "".join(ch if ch.isalnum() else "_" for ch in name)
-            path = Path(f) / f"pred_{safe}.npz"
+            path = prediction_file(f, name)
             if path.exists():
                 with np.load(path) as d:
                     results[name] = summarize({k: d[k] for k in d.files}, binary=True)
