@@ -217,19 +217,34 @@ class StarterRun:
     seconds: float
 
 
+def split_items(data: dict, cfg, splits, items: dict | None = None,
+                progress: bool = True) -> dict:
+    """The prepared :class:`engine.train.Item` lists of ``splits``, added to ``items`` (a
+    cache shared by the ensemble members and the evaluation: members differ only in
+    ``train.seed``, so they share the window rule and the prepared data)."""
+    from engine.model.windowing import WindowSpec
+    from engine.train import prepare_items
+
+    items = {} if items is None else items
+    spec = WindowSpec.from_config(cfg.data)
+    for split in splits:
+        if split not in items:
+            items[split] = prepare_items(data[split], spec, list(MOVEMENTS), fault_library(),
+                                         progress=progress)
+    return items
+
+
 def train_starter(cfg, settings: StarterSettings, data: dict, log=print,
-                  progress: bool = True) -> StarterRun:
-    """Train on ``data["train"]``, keep the epoch with the best validation metric."""
+                  progress: bool = True, items: dict | None = None) -> StarterRun:
+    """Train on ``data["train"]``, keep the epoch with the best validation metric
+    (``items``: prepared splits to reuse, see :func:`split_items`)."""
     import torch
 
-    from engine.model.windowing import WindowSpec
-    from engine.train import prepare_items, train_model
+    from engine.train import train_model
 
     movements = list(MOVEMENTS)
     faults = fault_library()
-    spec = WindowSpec.from_config(cfg.data)
-    items = {split: prepare_items(data[split], spec, movements, faults, progress=progress)
-             for split in ("train", "val", "test")}
+    items = split_items(data, cfg, ("train", "val"), items, progress)
     key = settings.select_metric
     best = {"value": math.inf, "epoch": 0, "state": None}
 
@@ -301,13 +316,14 @@ def _plain(history: list | None) -> list | None:
 
 
 def train_members(cfg, settings: StarterSettings, data: dict, members_dir: str | Path | None,
-                  only: int | None = None, log=print, progress: bool = True) -> list[Member]:
+                  only: int | None = None, log=print, progress: bool = True,
+                  items: dict | None = None) -> list[Member]:
     """Train the ``settings.members`` networks (member ``k``: ``train.seed + k``).
 
     With ``members_dir`` each member is saved there as ``member_<k>.pt`` and reused by a later
     run when its resolved config and data fingerprint match, so members can be trained in
     parallel processes (``--member K``) and assembled afterwards. ``only``: train just that
-    member and return it."""
+    member and return it. ``items``: prepared splits shared by the members (:func:`split_items`)."""
     from engine.config import to_dict
     from engine.model.checkpoint import save_checkpoint
     from engine.train import resolve_config
@@ -328,7 +344,7 @@ def train_members(cfg, settings: StarterSettings, data: dict, members_dir: str |
         if member is None:
             if settings.members > 1:
                 log(f"training member {k} of {settings.members} (train.seed {cfg_k.train.seed})")
-            run_ = train_starter(cfg_k, settings, data, log, progress)
+            run_ = train_starter(cfg_k, settings, data, log, progress, items)
             member = Member(run_.result.model, run_.result.config, cfg_k.train.seed,
                             run_.best_epoch, run_.best_value, run_.seconds, run_.result.history)
             if path is not None:
@@ -545,13 +561,13 @@ def run(config: str | Path | None = None, out: str | Path | None = None,
     else:
         if member is not None and not members_dir:
             raise StarterError("--member needs --members-dir (where the member is saved)")
-        members = train_members(cfg, settings, data, members_dir, member, log, progress)
+        items: dict = {}
+        members = train_members(cfg, settings, data, members_dir, member, log, progress, items)
         if member is not None:
             return {"member": member, "best_epoch": members[0].best_epoch,
                     "best_value": members[0].best_value}
         spec = WindowSpec.from_config(cfg.data)
-        items = {s: prepare_items(data[s], spec, movements, faults, progress=progress)
-                 for s in ("val", "test")}
+        split_items(data, cfg, ("val", "test"), items, progress)
         for m in members:
             log(f"member seed {m.seed}: selected epoch {m.best_epoch} "
                 f"({settings.select_metric} {m.best_value:.3f}); training took "
