@@ -21,7 +21,7 @@ from engine.preprocess import (
     to_window,
 )
 from engine.preprocess.align import align_streams, longest_segment, split_at_gaps
-from engine.preprocess.augment import max_amplitude, warp_positions
+from engine.preprocess.augment import max_amplitude, mirror, warp_positions
 from engine.skeleton import JOINT_INDEX, NUM_JOINTS, bone_lengths, trunk_length
 from tests.preprocess_helpers import REST, confidence_ones, moving_skeleton
 
@@ -246,6 +246,28 @@ def test_augmenter_probability_and_jitter_sigma():
     noisy = Augmenter(seed=1, p_warp=0, p_jitter=1, p_rotate=0)(x)
     assert noisy.std() == pytest.approx(0.02, rel=0.05)
     assert np.array_equal(Augmenter(seed=1, p=0)(x), x.astype(np.float32))
+
+
+def test_mirror_swaps_sides_and_keeps_bones():
+    x = moving_skeleton(30)
+    m = mirror(x)
+    lw, rw = JOINT_INDEX["left_wrist"], JOINT_INDEX["right_wrist"]
+    np.testing.assert_allclose(m[:, rw], x[:, lw] * [-1, 1, 1])
+    # left and right bones trade places: the same lengths, in another order
+    np.testing.assert_allclose(np.sort(bone_lengths(m), -1), np.sort(bone_lengths(x), -1), atol=1e-9)
+    assert not np.allclose(m, x)
+    np.testing.assert_allclose(mirror(m), x)
+
+
+def test_augmenter_mirror_only_when_asked():
+    norm, _ = normalize(moving_skeleton(90))
+    default = Augmenter(seed=5, p=1.0)
+    assert not any("mirror" in default.augment(norm).params for _ in range(50))
+    aug = Augmenter(seed=0, p=0.0, p_mirror=0.5)
+    flags = ["mirror" in aug.augment(norm).params for _ in range(400)]
+    assert 0.4 < np.mean(flags) < 0.6
+    r = Augmenter(seed=0, p=0.0, p_mirror=1.0).augment(norm)
+    np.testing.assert_allclose(r.joints, mirror(norm).astype(np.float32), atol=1e-6)
 
 
 # ----------------------------------------------------------------------------- pipeline

@@ -1,6 +1,7 @@
 """Training-time augmentation of normalized sequences (paper eqs. 3-4 and the time warp).
 
-Three independent transforms, each applied with probability ``p`` (0.5), seeded:
+Three independent transforms, each applied with probability ``p`` (0.5), seeded, and an
+optional fourth (off unless ``p_mirror`` > 0):
 
 * **Time warp**: ``phi(t) = t + A sin(2 pi f t / (L - 1))`` on frame indices ``t = 0..L-1``;
   the new frame ``n`` is the old sequence sampled at ``phi(n)`` by linear interpolation (the
@@ -15,6 +16,12 @@ Three independent transforms, each applied with probability ``p`` (0.5), seeded:
 * **Rotation** (eq. 4): about the vertical (y) axis through the origin by ``alpha`` uniform in
   ``[-max_angle, max_angle]`` (30 degrees). Normalized input is centred per frame, so this
   rotates each skeleton about its own centre; bone lengths are kept.
+* **Mirror** (not in the paper; ``data.augment.mirror``, probability ``p_mirror``, 0.5 when
+  on): ``x -> -x`` and every left joint swapped with its right twin
+  (:data:`engine.skeleton.MIRROR`). A reflection plus the swap is the same movement done by
+  a body mirrored left-right, whatever way it faces, so it keeps a label that does not
+  depend on the side (a left-handed shooter, the other leg forward). Its random draw is
+  made only when ``p_mirror`` > 0, so a recipe without it augments exactly as before.
 
 Augment *after* normalization and windowing (the model's input); the result is float32.
 """
@@ -27,6 +34,7 @@ import numpy as np
 
 from engine.preprocess.errors import PreprocessError
 from engine.preprocess.window import sample_at
+from engine.skeleton import MIRROR
 
 
 def warp_positions(length: int, amplitude: float, freq: float) -> np.ndarray:
@@ -58,6 +66,13 @@ def rotate_y(x, alpha_rad: float) -> np.ndarray:
     return np.asarray(x) @ rotation_y(alpha_rad).T
 
 
+def mirror(x) -> np.ndarray:
+    """The left-right mirror image of (L, 17, 3) joints: x negated, left and right swapped."""
+    out = np.array(x, dtype=np.float64)[:, list(MIRROR)]
+    out[..., 0] *= -1
+    return out
+
+
 def max_amplitude(length: int, freq: float, max_warp: float = 0.1) -> float:
     """Largest allowed warp amplitude: ``max_warp * L``, capped to keep ``phi`` increasing."""
     if length < 2 or freq <= 0:
@@ -81,11 +96,13 @@ class Augmenter:
     def __init__(self, seed: int | None = None, p: float = 0.5, *, max_warp: float = 0.1,
                  warp_freqs: tuple[float, ...] = (0.5, 1.0, 1.5), sigma: float = 0.02,
                  max_angle_deg: float = 30.0, p_warp: float | None = None,
-                 p_jitter: float | None = None, p_rotate: float | None = None):
+                 p_jitter: float | None = None, p_rotate: float | None = None,
+                 p_mirror: float = 0.0):
         self.rng = np.random.default_rng(seed)
         self.p_warp = p if p_warp is None else p_warp
         self.p_jitter = p if p_jitter is None else p_jitter
         self.p_rotate = p if p_rotate is None else p_rotate
+        self.p_mirror = p_mirror
         self.max_warp = max_warp
         self.warp_freqs = tuple(warp_freqs)
         self.sigma = sigma
@@ -118,4 +135,7 @@ class Augmenter:
             alpha = float(rng.uniform(-self.max_angle, self.max_angle))
             x = rotate_y(x, alpha)
             params["rotate_deg"] = float(np.rad2deg(alpha))
+        if self.p_mirror > 0 and rng.random() < self.p_mirror:
+            x = mirror(x)
+            params["mirror"] = True
         return AugmentResult(x.astype(np.float32), bounds, params)
