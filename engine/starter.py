@@ -1,8 +1,8 @@
 """The starter model bundled as ``resources/models/starter.pt`` (issue 5): train, select,
 evaluate and document it with one deterministic command.
 
-    python -m engine.starter                # retrain the bundled model exactly (three
-                                            # members, about 65 min on one core of a 2-core
+    python -m engine.starter                # retrain the bundled model exactly (five
+                                            # members, about 105 min on one core of a 2-core
                                             # CPU), evaluate it once on the test set
     kinescore-engine starter --evaluate-only   # re-evaluate the bundled checkpoint
     python -m engine.starter --help
