@@ -57,6 +57,10 @@ class ModelConfig:
     # beside the positions (the "motion stream" of skeleton action recognition); off = the
     # paper's position-only input
     input_motion: bool = False
+    # bone input: every joint's offset from its parent in the kinematic tree (0 at the pelvis)
+    # as 3 more input channels, the "bone stream" of 2s-AGCN (Shi et al., CVPR 2019); joint
+    # angles such as a stiff knee at landing are functions of two neighbouring bones
+    input_bones: bool = False
     # ablation switches (section 6.3)
     adaptive_graph: bool = True  # Model-A: False -> fixed physical A, no B
     multiscale: bool = True  # Model-B: False -> one temporal branch (k=3, d=1)

@@ -244,12 +244,37 @@ def test_motion_input_adds_displacement_channels_that_carry_the_signal():
         torch.testing.assert_close(model(x.detach()).f_joint, model(z).f_joint)
 
 
-def test_motion_input_exports_to_onnx(tmp_path):
+def test_bone_input_adds_parent_offsets_that_carry_the_signal():
+    from engine import skeleton
+
+    torch.manual_seed(0)
+    model = KineScoreNet(small_model_config(input_bones=True)).eval()
+    assert model.backbone.embed.in_channels == 6
+    assert "backbone.to_bone" in model.state_dict()  # a buffer: moves with .to(), saved
+    x = torch.randn(2, 3, 24, 17)
+    bone = x @ model.backbone.to_bone
+    for j, parent in enumerate(skeleton.PARENTS):
+        want = torch.zeros_like(x[..., j]) if parent < 0 else x[..., j] - x[..., parent]
+        torch.testing.assert_close(bone[..., j], want)
+    xg = x.clone().requires_grad_(True)
+    model(xg).score_raw.sum().backward()
+    assert xg.grad.abs().sum() > 0
+    with torch.no_grad():  # positions switched off: only the bones speak
+        model.backbone.embed.weight[:, :3] = 0
+        shifted = x + torch.tensor([0.3, -0.2, 0.5]).view(1, 3, 1, 1)  # same body elsewhere
+        torch.testing.assert_close(model(x).f_joint, model(shifted).f_joint)
+        bent = x.clone()
+        bent[:, 1, :, skeleton.JOINT_INDEX["left_ankle"]] += 0.4  # one limb changes shape
+        assert not torch.allclose(model(x).f_joint, model(bent).f_joint)
+
+
+@pytest.mark.parametrize("extra", ["input_motion", "input_bones"])
+def test_extra_input_channels_export_to_onnx(tmp_path, extra):
     ort = pytest.importorskip("onnxruntime")
     from engine.model.export import export_onnx
 
     torch.manual_seed(0)
-    m = KineScoreNet(small_model_config(input_motion=True)).eval()
+    m = KineScoreNet(small_model_config(**{extra: True})).eval()
     path = export_onnx(m, tmp_path / "m.onnx", window=24)
     x = torch.randn(3, 3, 24, 17)
     got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(

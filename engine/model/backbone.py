@@ -189,11 +189,22 @@ class Backbone(nn.Module):
 
     def __init__(self, adjacency: torch.Tensor, channels=(64, 64, 128, 128, 256, 256),
                  in_channels: int = 3, num_movements: int = 0, hidden=(), motion: bool = False,
-                 **block_kw):
+                 bones=None, **block_kw):
         super().__init__()
         v = adjacency.shape[0]
         self.motion = motion  # append x[t] - x[t-1] (0 at t = 0) as in_channels more channels
-        in_channels = 2 * in_channels if motion else in_channels
+        # bones: the parent of each joint (-1 for the root); appends x[v] - x[parent(v)] as
+        # in_channels more channels, one matmul over the joint axis with the buffer I - P
+        self.bones = bones is not None
+        if self.bones:
+            if len(bones) != v:
+                raise ValueError(f"bones: {len(bones)} parents for {v} joints")
+            to_bone = torch.zeros(v, v)
+            for j, parent in enumerate(bones):
+                if parent >= 0:  # the root has no bone: its row stays 0
+                    to_bone[j, j], to_bone[j, parent] = 1.0, -1.0
+            self.register_buffer("to_bone", to_bone.t().contiguous())
+        in_channels = in_channels * (1 + int(motion) + int(self.bones))
         self.num_joints = v
         self.data_bn = nn.BatchNorm1d(in_channels * v)
         self.embed = nn.Conv2d(in_channels, channels[0], 1)
@@ -209,9 +220,12 @@ class Backbone(nn.Module):
 
     def forward(self, x: torch.Tensor, movement: torch.Tensor | None = None):
         """x (N, 3, T, V) -> Z (N, C_T, T', V) and the last block's temporal attention (N, T')."""
+        pos = x
         if self.motion:
-            step = x[:, :, 1:] - x[:, :, :-1]
-            x = torch.cat([x, torch.cat([torch.zeros_like(x[:, :, :1]), step], dim=2)], dim=1)
+            step = pos[:, :, 1:] - pos[:, :, :-1]
+            x = torch.cat([x, torch.cat([torch.zeros_like(pos[:, :, :1]), step], dim=2)], dim=1)
+        if self.bones:  # (N, C, T, V) @ (V, V): joint j -> x_j - x_parent(j), 0 at the root
+            x = torch.cat([x, pos @ self.to_bone], dim=1)
         c, v = x.shape[1], x.shape[3]
         x = x.permute(0, 3, 1, 2).flatten(1, 2)  # (N, V*C, T)
         x = self.data_bn(x).unflatten(1, (v, c)).permute(0, 2, 3, 1)

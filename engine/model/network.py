@@ -63,7 +63,7 @@ class KineScoreNet(nn.Module):
             tcn_kernel=cfg.tcn_kernel, tms_branches=tuple(cfg.tms_branches) if cfg.multiscale
             else ((3, 1),), attention_dim=cfg.attention_dim, adaptive=cfg.adaptive_graph,
             attention=cfg.attention, residual=cfg.residual, hidden=tuple(cfg.block_hidden),
-            motion=cfg.input_motion,
+            motion=cfg.input_motion, bones=skeleton.PARENTS if cfg.input_bones else None,
         )
         self.head = ScoringHead(
             cfg.channels[-1], tuple(skeleton.REGIONS.values()), local_dim=cfg.local_dim,
