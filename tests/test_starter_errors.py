@@ -1,0 +1,55 @@
+"""The starter's error diagnosis (engine.starter_errors) on hand-made predictions."""
+
+import numpy as np
+import pytest
+
+from engine.starter_errors import format_table, main, residual_table
+
+
+def _case(n=200, seed=0):
+    rng = np.random.default_rng(seed)
+    mv = np.array(["standing_long_jump", "sit_ups"] * (n // 2))
+    stiff = rng.uniform(0, 1, n)  # the model under-penalizes this fault in the jump
+    other = rng.uniform(0, 1, n)  # unrelated to the error
+    y = rng.uniform(40, 95, n)
+    jump = mv == "standing_long_jump"
+    pred = y + np.where(jump, 8 * stiff, 0) + rng.normal(0, 1, n)  # too high when stiff
+    stage_y = np.tile(y[:, None], (1, 4))
+    stage_pred = stage_y + np.array([0.0, 3.0, -2.0, 0.0])  # stage 2 too high, 3 too low
+    durations = rng.uniform(2, 8, n)
+    pred[~jump] += 2.0 * (durations[~jump] - 5)  # sit-ups: error grows with duration
+    mags = [{"stiff_legged_landing": float(s), "no_arm_swing": float(o)} if j
+            else {"jerking_with_momentum": float(o)} for s, o, j in zip(stiff, other, jump)]
+    return {"y": y, "pred": pred, "movement": mv, "stage_y": stage_y,
+            "stage_pred": stage_pred}, mags, durations
+
+
+def test_residual_table_finds_the_fault_and_the_duration_behind_the_error():
+    pred, mags, durations = _case()
+    table = residual_table(pred, mags, durations)
+    jump, sit = table["standing_long_jump"], table["sit_ups"]
+    assert jump["n"] == sit["n"] == 100
+    assert jump["faults"]["stiff_legged_landing"]["r"] < -0.8  # scored too high with the fault
+    assert abs(jump["faults"]["no_arm_swing"]["r"]) < 0.3
+    assert jump["bias"] == pytest.approx(-4.0, abs=0.8)  # mean of -8 * U(0, 1)
+    np.testing.assert_allclose(jump["stage_bias"], [0.0, -3.0, 2.0, 0.0], atol=1e-9)
+    np.testing.assert_allclose(jump["stage_mae"], [0.0, 3.0, 2.0, 0.0], atol=1e-9)
+    assert sit["duration_r"] < -0.8 and abs(jump["duration_r"]) < 0.3
+    assert "free_throw" not in table  # no attempts, no row
+    text = format_table(table)
+    assert "stiff_legged_landing" in text and "standing_long_jump (n 100)" in text
+
+
+def test_a_fault_that_never_occurs_has_no_correlation():
+    pred, mags, durations = _case()
+    mags = [dict(m, falling_backwards=0.0) if "stiff_legged_landing" in m else m for m in mags]
+    r = residual_table(pred, mags, durations)["standing_long_jump"]["faults"]["falling_backwards"]["r"]
+    assert np.isnan(r)
+
+
+def test_mismatched_lengths_and_a_missing_checkpoint_are_clear_errors(tmp_path, capsys):
+    pred, mags, durations = _case()
+    with pytest.raises(ValueError, match="one of each per attempt"):
+        residual_table(pred, mags[:-1], durations)
+    assert main(["--checkpoint", str(tmp_path / "nope.pt"), "--quiet", "--cache", ""]) == 2
+    assert "nope.pt" in capsys.readouterr().err
