@@ -134,26 +134,75 @@ class DeepPredictor:
 
     With ``train.per_movement`` one network is trained per movement (the paper trains each
     action type separately, section 8); otherwise one network with a movement embedding
-    serves all movements."""
+    serves all movements.
+
+    Early stopping (``eval.inner_val_fraction`` > 0): that share of the fold's *training*
+    subjects (at least one, drawn with ``eval.seed``) is held out, the network trains on the
+    rest, and the weights of the epoch that scores best on the held-out subjects are kept:
+    the lowest MAE, or for binary labels (UI-PRMD, 0 / 100) the highest Spearman correlation,
+    which ranks like the AUC. The test fold is never looked at. ``selected`` records each
+    network's chosen epoch and its inner-validation value."""
 
     def __init__(self, cfg, movements: list[str], log=print):
         self.cfg, self.movements, self.log = cfg, movements, log
         self.models: dict[str | None, object] = {}
+        self.selected: dict[str | None, tuple[int, float]] = {}
+        self.histories: dict[str | None, list[dict]] = {}
+
+    def inner_split(self, items) -> tuple[list, list]:
+        """``(train, inner validation)`` by subject; the validation list is empty when off."""
+        frac = self.cfg.eval.inner_val_fraction
+        subjects = sorted({it.subject for it in items})
+        if frac <= 0:
+            return list(items), []
+        n_val = max(1, int(round(frac * len(subjects))))
+        if n_val >= len(subjects):
+            raise ValueError(f"eval.inner_val_fraction {frac}: the fold has only {len(subjects)} "
+                             "training subjects, none would be left to train on; lower it")
+        rng = np.random.default_rng(self.cfg.eval.seed)
+        held = set(rng.choice(subjects, n_val, replace=False).tolist())
+        return ([it for it in items if it.subject not in held],
+                [it for it in items if it.subject in held])
+
+    def _train(self, key, cfg, items, val_items, movements):
+        import copy
+
+        from engine.train import train_model
+
+        if not val_items:
+            return train_model(None, cfg, items=items, movements=movements, log=self.log).model
+        metric, sign = ("val_srcc", 1.0) if cfg.data.dataset == "uiprmd" else ("val_mae", -1.0)
+        best: dict = {}
+
+        def keep_best(epoch, model, row):
+            value = float(row.get(metric, float("nan")))
+            merit = sign * value if np.isfinite(value) else -np.inf  # higher is better
+            if not best or merit > best["merit"]:
+                best.update(epoch=epoch, value=value, merit=merit,
+                            state=copy.deepcopy(model.state_dict()))
+
+        res = train_model(None, cfg, items=items, val_items=val_items, movements=movements,
+                          on_epoch=keep_best, log=self.log)
+        res.model.load_state_dict(best["state"])
+        self.selected[key] = (best["epoch"], best["value"])
+        self.histories[key] = res.history
+        self.log(f"{cfg.name}: epoch {best['epoch']} of {cfg.train.epochs} kept "
+                 f"(inner validation {metric[4:]} {best['value']:.3f})")
+        return res.model
 
     def fit(self, items, val_items=None):
         from dataclasses import replace as dc_replace
 
-        from engine.train import train_model
-
+        train_items, inner = self.inner_split(items)
         if not self.cfg.train.per_movement:
-            res = train_model(None, self.cfg, items=items, val_items=val_items,
-                              movements=self.movements, log=self.log)
-            self.models[None] = res.model
+            self.models[None] = self._train(None, self.cfg, train_items, val_items or inner,
+                                            self.movements)
             return self
         for m in sorted({it.movement_name for it in items}):
-            own = [dc_replace(it, movement=0) for it in items if it.movement_name == m]
+            own = [dc_replace(it, movement=0) for it in train_items if it.movement_name == m]
+            held = [dc_replace(it, movement=0) for it in inner if it.movement_name == m]
             cfg = replace(self.cfg, name=f"{self.cfg.name}[{m[:20]}]")
-            self.models[m] = train_model(None, cfg, items=own, movements=[m], log=self.log).model
+            self.models[m] = self._train(m, cfg, own, held, [m])
         return self
 
     def predict(self, items) -> np.ndarray:
@@ -294,6 +343,10 @@ def add_cv(sub: argparse._SubParsersAction, name: str) -> None:
     p.add_argument("--folds", type=int, default=None,
                    help="override eval.folds (e.g. the number of subjects: leave one subject out)")
     p.add_argument("--out", default=None, help="folder for predictions and metrics JSON")
+    p.add_argument("--train-seed", type=int, default=None,
+                   help="override train.seed (the folds stay those of eval.seed): run one "
+                        "seed per core, then average the runs with "
+                        "'python -m engine.results_tables average'")
     p.set_defaults(func=_cv_cmd)
 
 
@@ -354,6 +407,8 @@ def _cv_cmd(args: argparse.Namespace) -> int:
             if args.folds < 2:
                 raise ValueError(f"--folds {args.folds}: need at least 2 folds")
             cfg = replace(cfg, eval=replace(cfg.eval, folds=args.folds))
+        if args.train_seed is not None:
+            cfg = replace(cfg, train=replace(cfg.train, seed=args.train_seed))
         samples = load_samples(cfg.data.dataset, cfg.data.path)
         bl = [b.strip() for b in args.baselines.split(",") if b.strip()]
         if bl == ["all"]:

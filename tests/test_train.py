@@ -281,3 +281,40 @@ def test_deep_predictor_per_movement_trains_one_network_per_movement():
     assert all(m.config.num_movements == 1 for m in pred.models.values())
     out = pred.predict(items[12:])
     assert out.shape == (4,) and np.isfinite(out).all()
+
+
+def test_deep_predictor_early_stopping_on_held_out_training_subjects():
+    """eval.inner_val_fraction: a share of the fold's training subjects is held out and the
+    weights of the epoch with the lowest MAE on them are the ones kept."""
+    from dataclasses import replace
+
+    from engine.evaluate import DeepPredictor, predict_items
+    from engine.model.windowing import WindowSpec
+    from engine.train import prepare_items
+
+    cfg = quick_config(epochs=5)  # lr 0.01: the held-out MAE is best at epoch 1, then worse
+    cfg = replace(cfg, eval=replace(cfg.eval, inner_val_fraction=0.25),
+                  train=replace(cfg.train, lr=0.01))
+    movements = ["free_throw", "sit_ups"]
+    spec = WindowSpec(cfg.data.window, cfg.data.fps)
+    items = prepare_items(synthetic_samples(32), spec, movements)
+    pred = DeepPredictor(cfg, movements, log=lambda *a: None)
+    train, inner = pred.inner_split(items)
+    held = {it.subject for it in inner}
+    assert len(held) == 2 and not held & {it.subject for it in train}  # 2 of 8 subjects
+    assert len(train) + len(inner) == len(items)
+
+    pred.fit(items)
+    epoch, value = pred.selected[None]
+    val_mae = [row["val_mae"] for row in pred.histories[None]]
+    assert epoch == 1 + int(np.argmin(val_mae)) and value == pytest.approx(min(val_mae))
+    assert epoch < cfg.train.epochs  # so the check below tells the kept from the last weights
+    # the kept weights are that epoch's: they score the held-out subjects at that MAE
+    kept = predict_items(pred.models[None], inner, spec)
+    assert np.abs(kept["y"] - kept["pred"]).mean() == pytest.approx(value, rel=1e-4)
+
+    off = DeepPredictor(quick_config(epochs=1), movements, log=lambda *a: None)
+    assert off.inner_split(items)[1] == []
+    too_many = replace(cfg, eval=replace(cfg.eval, inner_val_fraction=0.95))
+    with pytest.raises(ValueError, match="inner_val_fraction"):
+        DeepPredictor(too_many, movements).inner_split(items)
