@@ -4,12 +4,19 @@
     python -m engine.results_tables uiprmd runs/cv_uiprmd
     python -m engine.results_tables uiprmd-within runs/cv_uiprmd   # from its pred_*.npz
     python -m engine.results_tables ablation runs/cv_kimore runs/abl_A ... runs/cv_kimore_stgcn
+    python -m engine.results_tables average runs/cv_x_seeds runs/cv_x runs/cv_x_s1 runs/cv_x_s2
 
 Each argument after the dataset is a ``cv --out`` folder (its ``results.json``). For KIMORE the
 table adds each method's MAE as a multiple of the training-mean predictor's MAE on the same
 exercise, and the target checks of issue 4. ``uiprmd-within`` recomputes every method's AUC
 from the folder's saved predictions (``pred_*.npz``), pooled over the test subjects and
 within each subject (:func:`engine.evaluate.auc_within`), side by side.
+
+``average OUT RUN...`` is the seed ensemble: runs of one config on the same folds (``cv
+--train-seed S``; the folds follow ``eval.seed``) have their "full model" unit predictions
+averaged, which equals averaging the seeds' networks fold by fold. It writes OUT's
+``pred_full_model.npz`` and ``results.json`` (with the first run's other methods beside it), so
+the other commands read OUT like any run folder. Runs on other folds or units are refused.
 """
 
 from __future__ import annotations
@@ -119,16 +126,63 @@ def uiprmd_within(folders: list[str]) -> str:
     return "\n".join(lines)
 
 
+MODEL = "full model"
+
+
+def average(out: str, folders: list[str]) -> dict[str, dict]:
+    """Average the "full model" predictions of ``folders`` into ``out`` (see module doc)."""
+    from engine.evaluate import prediction_file, summarize
+
+    if len(folders) < 2:
+        raise ValueError("average needs at least two run folders")
+    runs = []
+    for f in folders:
+        path = prediction_file(f, MODEL)
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no {MODEL!r} predictions; run 'kinescore-engine "
+                                    f"cv --out {f}' with the model first")
+        with np.load(path) as d:
+            runs.append({k: d[k] for k in d.files})
+    first = runs[0]
+    for f, r in zip(folders[1:], runs[1:]):
+        for k in ("key", "y", "fold", "movement", "subject"):
+            if k in first and not np.array_equal(first[k], r.get(k)):
+                raise ValueError(f"{f}: its {k!r} differ from {folders[0]}'s: only runs of one "
+                                 "config on the same folds (same eval.seed) can be averaged")
+    merged = dict(first, pred=np.mean([r["pred"] for r in runs], axis=0))
+    binary = bool(np.isin(first["y"], (0.0, 100.0)).all())  # UI-PRMD: correct 100 / incorrect 0
+    results = json.loads((Path(folders[0]) / "results.json").read_text())
+    results[MODEL] = summarize(merged, binary)
+    results[MODEL]["_seconds"] = sum(
+        json.loads((Path(f) / "results.json").read_text())[MODEL].get("_seconds", 0) or 0
+        for f in folders)
+    Path(out).mkdir(parents=True, exist_ok=True)
+    np.savez(prediction_file(out, MODEL), **merged)
+    (Path(out) / "results.json").write_text(json.dumps(results, indent=1))
+    return results
+
+
 def main(argv: list[str]) -> int:
     if argv and argv[0] in ("-h", "--help"):
         print(__doc__.strip())
         return 0
-    kinds = ("kimore", "uiprmd", "uiprmd-within", "ablation")
+    kinds = ("kimore", "uiprmd", "uiprmd-within", "ablation", "average")
     if len(argv) < 2 or argv[0] not in kinds:
         print(f"usage: python -m engine.results_tables {{{','.join(kinds)}}} RUN_FOLDER ...",
               file=sys.stderr)
         return 2
     kind, folders = argv[0], argv[1:]
+    if kind == "average":
+        try:
+            res = average(folders[0], folders[1:])
+        except (OSError, ValueError, KeyError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        pooled = res[MODEL]["all"]
+        figure = (f"mean AUC {pooled['auc']:.3f}" if "auc" in pooled
+                  else f"MAE {pooled['mae']:.2f}, within-movement SRCC {pooled['srcc_within']:.3f}")
+        print(f"{folders[0]}: {MODEL} averaged over {len(folders) - 1} runs: {figure}")
+        return 0
     if kind == "uiprmd-within":
         print(uiprmd_within(folders))
         return 0

@@ -64,3 +64,45 @@ def test_uiprmd_within_table_recomputes_both_aucs_from_saved_predictions(tmp_pat
     assert results_tables.main(["uiprmd-within", str(folder)]) == 0
     out = capsys.readouterr().out
     assert "| squat | 0.750 / 1.000 |" in out and "| **worst** | 0.750 / 1.000 |" in out
+
+
+def _seed_run(folder, pred, y=(40.0, 60.0, 80.0, 20.0), fold=(0, 0, 1, 1)):
+    import numpy as np
+
+    _write(folder, {"full model": {"_seconds": 60.0}, "training mean": {"_seconds": 0.0}})
+    np.savez(folder / "pred_full_model.npz", key=np.array(["a/sq", "b/sq", "c/sq", "d/sq"]),
+             y=np.array(y), pred=np.array(pred, float), movement=np.array(["squat"] * 4),
+             subject=np.array(["a", "b", "c", "d"]), fold=np.array(fold))
+    return str(folder)
+
+
+def test_average_of_seed_runs_is_the_mean_prediction(tmp_path, capsys):
+    import numpy as np
+
+    s0 = _seed_run(tmp_path / "s0", [50.0, 50.0, 90.0, 30.0])
+    s1 = _seed_run(tmp_path / "s1", [30.0, 70.0, 70.0, 10.0])
+    out = tmp_path / "avg"
+    assert results_tables.main(["average", str(out), s0, s1]) == 0
+    assert "averaged over 2 runs: MAE" in capsys.readouterr().out
+    with np.load(out / "pred_full_model.npz") as d:
+        assert d["pred"].tolist() == [40.0, 60.0, 80.0, 20.0]
+    res = json.loads((out / "results.json").read_text())
+    assert res["full model"]["all"]["mae"] == 0.0  # each seed is 10 off, their mean is exact
+    assert res["full model"]["_seconds"] == 120.0 and "training mean" in res
+    # binary labels (UI-PRMD) are summarized by AUC
+    b0 = _seed_run(tmp_path / "b0", [60.0, 40.0, 30.0, 70.0], y=(100.0, 0.0, 100.0, 0.0))
+    b1 = _seed_run(tmp_path / "b1", [80.0, 20.0, 90.0, 10.0], y=(100.0, 0.0, 100.0, 0.0))
+    assert results_tables.main(["average", str(tmp_path / "bavg"), b0, b1]) == 0
+    assert "mean AUC 1.000" in capsys.readouterr().out
+
+
+def test_average_refuses_runs_on_other_folds(tmp_path, capsys):
+    s0 = _seed_run(tmp_path / "s0", [50.0, 50.0, 90.0, 30.0])
+    other = _seed_run(tmp_path / "s1", [30.0, 70.0, 70.0, 10.0], fold=(1, 1, 0, 0))
+    assert results_tables.main(["average", str(tmp_path / "avg"), s0, other]) == 2
+    err = capsys.readouterr().err
+    assert "'fold'" in err and "same folds" in err
+    assert not (tmp_path / "avg").exists()
+    assert results_tables.main(["average", str(tmp_path / "avg"), s0,
+                                str(tmp_path / "missing")]) == 2
+    assert "missing" in capsys.readouterr().err
