@@ -159,10 +159,11 @@ class DeepPredictor:
         if n_val >= len(subjects):
             raise ValueError(f"eval.inner_val_fraction {frac}: the fold has only {len(subjects)} "
                              "training subjects, none would be left to train on; lower it")
-        rng = np.random.default_rng(self.cfg.eval.seed)
-        held = set(rng.choice(subjects, n_val, replace=False).tolist())
-        return ([it for it in items if it.subject not in held],
-                [it for it in items if it.subject in held])
+        from engine.splits import leave_subjects_out
+
+        held = np.random.default_rng(self.cfg.eval.seed).choice(subjects, n_val, replace=False)
+        tr, va = leave_subjects_out([it.subject for it in items], held)
+        return [items[i] for i in tr], [items[i] for i in va]
 
     def _train(self, key, cfg, items, val_items, movements):
         import copy

@@ -135,7 +135,7 @@ def average(out: str, folders: list[str]) -> dict[str, dict]:
 
     if len(folders) < 2:
         raise ValueError("average needs at least two run folders")
-    runs = []
+    runs, metas = [], [json.loads((Path(f) / "results.json").read_text()) for f in folders]
     for f in folders:
         path = prediction_file(f, MODEL)
         if not path.exists():
@@ -151,11 +151,9 @@ def average(out: str, folders: list[str]) -> dict[str, dict]:
                                  "config on the same folds (same eval.seed) can be averaged")
     merged = dict(first, pred=np.mean([r["pred"] for r in runs], axis=0))
     binary = bool(np.isin(first["y"], (0.0, 100.0)).all())  # UI-PRMD: correct 100 / incorrect 0
-    results = json.loads((Path(folders[0]) / "results.json").read_text())
-    results[MODEL] = summarize(merged, binary)
-    results[MODEL]["_seconds"] = sum(
-        json.loads((Path(f) / "results.json").read_text())[MODEL].get("_seconds", 0) or 0
-        for f in folders)
+    seconds = sum(m[MODEL].get("_seconds", 0) or 0 for m in metas)
+    results = metas[0]
+    results[MODEL] = {**summarize(merged, binary), "_seconds": seconds}
     Path(out).mkdir(parents=True, exist_ok=True)
     np.savez(prediction_file(out, MODEL), **merged)
     (Path(out) / "results.json").write_text(json.dumps(results, indent=1))
