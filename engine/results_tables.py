@@ -5,6 +5,7 @@
     python -m engine.results_tables uiprmd-within runs/cv_uiprmd   # from its pred_*.npz
     python -m engine.results_tables ablation runs/cv_kimore runs/abl_A ... runs/cv_kimore_stgcn
     python -m engine.results_tables average runs/cv_x_seeds runs/cv_x runs/cv_x_s1 runs/cv_x_s2
+    python -m engine.results_tables fuse runs/cv_x_fused runs/cv_x_seeds runs/cv_x_ridge
 
 Each argument after the dataset is a ``cv --out`` folder (its ``results.json``). For KIMORE the
 table adds each method's MAE as a multiple of the training-mean predictor's MAE on the same
@@ -17,6 +18,12 @@ within each subject (:func:`engine.evaluate.auc_within`), side by side.
 averaged, which equals averaging the seeds' networks fold by fold. It writes OUT's
 ``pred_full_model.npz`` and ``results.json`` (with the first run's other methods beside it), so
 the other commands read OUT like any run folder. Runs on other folds or units are refused.
+
+``fuse OUT MODEL_RUN BASELINE_RUN`` is the late fusion of :func:`engine.evaluate.fuse_predictions`
+(the mean of the network's and the handcrafted ridge's score, weight 1/2 by design) for runs made
+separately, e.g. a seed average and a ``cv --no-model --baselines ridge`` run on the same folds
+(``cv`` adds the fused row itself when one run has both). OUT gets the two inputs' predictions and
+the fused ones as method "full model + handcrafted ridge (mean)", beside the other methods.
 """
 
 from __future__ import annotations
@@ -129,20 +136,25 @@ def uiprmd_within(folders: list[str]) -> str:
 MODEL = "full model"
 
 
+def _predictions(folder: str, method: str) -> dict[str, np.ndarray]:
+    from engine.evaluate import prediction_file
+
+    path = prediction_file(folder, method)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no {method!r} predictions in {folder}; run "
+                                f"'kinescore-engine cv --out {folder}' with that method first")
+    with np.load(path) as d:
+        return {k: d[k] for k in d.files}
+
+
 def average(out: str, folders: list[str]) -> dict[str, dict]:
     """Average the "full model" predictions of ``folders`` into ``out`` (see module doc)."""
     from engine.evaluate import prediction_file, summarize
 
     if len(folders) < 2:
         raise ValueError("average needs at least two run folders")
-    runs, metas = [], [json.loads((Path(f) / "results.json").read_text()) for f in folders]
-    for f in folders:
-        path = prediction_file(f, MODEL)
-        if not path.exists():
-            raise FileNotFoundError(f"{path}: no {MODEL!r} predictions; run 'kinescore-engine "
-                                    f"cv --out {f}' with the model first")
-        with np.load(path) as d:
-            runs.append({k: d[k] for k in d.files})
+    metas = [json.loads((Path(f) / "results.json").read_text()) for f in folders]
+    runs = [_predictions(f, MODEL) for f in folders]
     first = runs[0]
     for f, r in zip(folders[1:], runs[1:]):
         for k in ("key", "y", "fold", "movement", "subject"):
@@ -160,26 +172,67 @@ def average(out: str, folders: list[str]) -> dict[str, dict]:
     return results
 
 
+BASELINE = "handcrafted + ridge"
+
+
+def fuse(out: str, model_folder: str, baseline_folder: str) -> dict[str, dict]:
+    """Mean of a run's full-model and another run's ridge predictions (see module doc)."""
+    from engine.evaluate import FUSED, align_units, fuse_predictions, prediction_file, summarize
+
+    model = _predictions(model_folder, MODEL)
+    base = align_units(model, _predictions(baseline_folder, BASELINE), baseline_folder)
+    fused = fuse_predictions(model, base, baseline_folder)
+    binary = bool(np.isin(model["y"], (0.0, 100.0)).all())
+    results = json.loads((Path(model_folder) / "results.json").read_text())
+    for name, r in json.loads((Path(baseline_folder) / "results.json").read_text()).items():
+        results.setdefault(name, r)
+    seconds = 0.0
+    for name, pred in ((MODEL, model), (BASELINE, base)):  # all three summarized alike
+        seconds += results[name].get("_seconds") or 0
+        results[name] = {**summarize(pred, binary), "_seconds": results[name].get("_seconds")}
+    results[FUSED] = {**summarize(fused, binary), "_seconds": seconds}
+    Path(out).mkdir(parents=True, exist_ok=True)
+    for name, pred in ((MODEL, model), (BASELINE, base), (FUSED, fused)):
+        np.savez_compressed(prediction_file(out, name), **pred)
+    (Path(out) / "results.json").write_text(json.dumps(results, indent=1))
+    return results
+
+
+def _headline(res: dict) -> str:
+    pooled = res["all"]
+    return (f"mean AUC {pooled['auc']:.3f}" if "auc" in pooled
+            else f"MAE {pooled['mae']:.2f}, within-movement SRCC {pooled['srcc_within']:.3f}")
+
+
 def main(argv: list[str]) -> int:
     if argv and argv[0] in ("-h", "--help"):
         print(__doc__.strip())
         return 0
-    kinds = ("kimore", "uiprmd", "uiprmd-within", "ablation", "average")
+    kinds = ("kimore", "uiprmd", "uiprmd-within", "ablation", "average", "fuse")
     if len(argv) < 2 or argv[0] not in kinds:
         print(f"usage: python -m engine.results_tables {{{','.join(kinds)}}} RUN_FOLDER ...",
               file=sys.stderr)
         return 2
     kind, folders = argv[0], argv[1:]
-    if kind == "average":
+    if kind == "fuse" and len(folders) != 3:
+        print("usage: python -m engine.results_tables fuse OUT MODEL_RUN BASELINE_RUN",
+              file=sys.stderr)
+        return 2
+    if kind in ("average", "fuse"):
+        from engine.evaluate import FUSED
+
         try:
-            res = average(folders[0], folders[1:])
+            res = (average(folders[0], folders[1:]) if kind == "average"
+                   else fuse(*folders))
         except (OSError, ValueError, KeyError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        pooled = res[MODEL]["all"]
-        figure = (f"mean AUC {pooled['auc']:.3f}" if "auc" in pooled
-                  else f"MAE {pooled['mae']:.2f}, within-movement SRCC {pooled['srcc_within']:.3f}")
-        print(f"{folders[0]}: {MODEL} averaged over {len(folders) - 1} runs: {figure}")
+        if kind == "average":
+            print(f"{folders[0]}: {MODEL} averaged over {len(folders) - 1} runs: "
+                  f"{_headline(res[MODEL])}")
+        else:
+            print(f"{folders[0]}: {FUSED}: {_headline(res[FUSED])} ({MODEL}: "
+                  f"{_headline(res[MODEL])}; {BASELINE}: {_headline(res[BASELINE])})")
         return 0
     if kind == "uiprmd-within":
         print(uiprmd_within(folders))

@@ -60,7 +60,6 @@ same code gives the same weights.
 from __future__ import annotations
 
 import argparse
-import copy
 import hashlib
 import json
 import math
@@ -240,31 +239,22 @@ def train_starter(cfg, settings: StarterSettings, data: dict, log=print,
     (``items``: prepared splits to reuse, see :func:`split_items`)."""
     import torch
 
-    from engine.train import train_model
+    from engine.train import BestEpoch, TrainError, train_model
 
     movements = list(MOVEMENTS)
     faults = fault_library()
     items = split_items(data, cfg, ("train", "val"), items, progress)
-    key = settings.select_metric
-    best = {"value": math.inf, "epoch": 0, "state": None}
-
-    def keep_best(epoch, model, row):
-        if key not in row:
-            raise StarterError(f"select_metric {key!r} is not in the epoch log {sorted(row)}")
-        value = float(row[key])
-        if np.isfinite(value) and value < best["value"]:
-            best.update(value=value, epoch=epoch, state=copy.deepcopy(model.state_dict()))
-
+    best = BestEpoch(settings.select_metric)
     t0 = time.time()
-    res = train_model(None, cfg, items=items["train"], val_items=items["val"],
-                      movements=movements, faults=faults, on_epoch=keep_best, log=log)
+    try:
+        res = train_model(None, cfg, items=items["train"], val_items=items["val"],
+                          movements=movements, faults=faults, on_epoch=best, log=log)
+        best.restore(res.model)
+    except TrainError as exc:
+        raise StarterError(f"starter member (train.seed {cfg.train.seed}): {exc}") from None
     seconds = time.time() - t0
-    if best["state"] is None:
-        raise StarterError("no epoch gave a finite validation metric; training diverged")
-    res.model.load_state_dict(best["state"])
-    res.model.eval()
     torch.set_num_threads(max(1, cfg.train.num_threads))
-    return StarterRun(res, items, int(best["epoch"]), float(best["value"]), seconds)
+    return StarterRun(res, items, int(best.epoch), float(best.value), seconds)
 
 
 @dataclass

@@ -273,6 +273,49 @@ def _movement_tensor(items, model):
     return torch.tensor([it.movement for it in items], dtype=torch.long)
 
 
+class BestEpoch:
+    """An ``on_epoch`` callback for :func:`train_model` that keeps the weights of the epoch with
+    the best value of one validation metric of the epoch log (``"val_mae"``, ``"val_srcc"``...).
+
+    Lower is better for errors (names ending in ``mae``, ``rmse`` or ``loss``), higher for
+    everything else (Spearman, Acc@k, grade accuracy). Epochs whose value is not finite (a
+    network predicting one constant has no Spearman) are never kept; :meth:`restore` raises
+    :class:`TrainError` when no epoch had a finite value, since the run then learned nothing
+    that could be selected. Used by the starter model (:mod:`engine.starter`) and by early
+    stopping in cross-validation (:class:`engine.evaluate.DeepPredictor`)."""
+
+    def __init__(self, metric: str):
+        self.metric = metric
+        self.lower_is_better = metric.endswith(("mae", "rmse", "loss"))
+        self.epoch, self.value, self.state = 0, float("nan"), None
+
+    def better(self, value: float) -> bool:
+        if not np.isfinite(value):
+            return False
+        if self.state is None:
+            return True
+        return value < self.value if self.lower_is_better else value > self.value
+
+    def __call__(self, epoch: int, model, row: dict) -> None:
+        if self.metric not in row:
+            raise TrainError(f"metric {self.metric!r} is not in the epoch log {sorted(row)}: "
+                             "give validation items, or pick one of the val_* columns")
+        value = float(row[self.metric])
+        if self.better(value):
+            import copy
+
+            self.epoch, self.value = epoch, value
+            self.state = copy.deepcopy(model.state_dict())
+
+    def restore(self, model):
+        """Load the kept weights into ``model`` (eval mode) and return it."""
+        if self.state is None:
+            raise TrainError(f"no epoch gave a finite {self.metric}: the training diverged or "
+                             "predicts one constant; lower train.lr or check the labels")
+        model.load_state_dict(self.state)
+        return model.eval()
+
+
 def train_model(samples, cfg: ExperimentConfig, *, val_samples=None, out_dir: str | Path | None = None,
                 items: list[Item] | None = None, val_items: list[Item] | None = None,
                 movements: list[str] | None = None, faults: list[str] | None = None,

@@ -106,3 +106,46 @@ def test_average_refuses_runs_on_other_folds(tmp_path, capsys):
     assert results_tables.main(["average", str(tmp_path / "avg"), s0,
                                 str(tmp_path / "missing")]) == 2
     assert "missing" in capsys.readouterr().err
+
+
+def _ridge_run(folder, pred, order=(0, 1, 2, 3), fold=(0, 0, 1, 1)):
+    """A baseline run whose units are stored in another order than the model run's."""
+    import numpy as np
+
+    o = list(order)
+    _write(folder, {"handcrafted + ridge": {"_seconds": 2.0}})
+    np.savez(folder / "pred_handcrafted___ridge.npz",
+             key=np.array(["a/sq", "b/sq", "c/sq", "d/sq"])[o],
+             y=np.array([40.0, 60.0, 80.0, 20.0])[o], pred=np.array(pred, float)[o],
+             movement=np.array(["squat"] * 4), subject=np.array(["a", "b", "c", "d"])[o],
+             fold=np.array(fold)[o])
+    return str(folder)
+
+
+def test_fuse_averages_model_and_ridge_unit_by_unit(tmp_path, capsys):
+    import numpy as np
+
+    model = _seed_run(tmp_path / "m", [50.0, 50.0, 90.0, 30.0])
+    ridge = _ridge_run(tmp_path / "r", [30.0, 70.0, 70.0, 10.0], order=(2, 0, 3, 1))
+    out = tmp_path / "fused"
+    assert results_tables.main(["fuse", str(out), model, ridge]) == 0
+    assert "full model + handcrafted ridge (mean): MAE 0.00" in capsys.readouterr().out
+    with np.load(out / "pred_full_model___handcrafted_ridge__mean_.npz") as d:
+        assert d["pred"].tolist() == [40.0, 60.0, 80.0, 20.0]  # matched by key, not by row
+    res = json.loads((out / "results.json").read_text())
+    assert {"full model", "training mean", "handcrafted + ridge"} <= set(res)
+    assert res["full model"]["all"]["mae"] == res["handcrafted + ridge"]["all"]["mae"] == 10.0
+    assert res["full model + handcrafted ridge (mean)"]["_seconds"] == 62.0
+
+
+def test_fuse_refuses_other_folds_and_missing_predictions(tmp_path, capsys):
+    model = _seed_run(tmp_path / "m", [50.0, 50.0, 90.0, 30.0])
+    other = _ridge_run(tmp_path / "r", [30.0, 70.0, 70.0, 10.0], fold=(1, 1, 0, 0))
+    assert results_tables.main(["fuse", str(tmp_path / "f"), model, other]) == 2
+    err = capsys.readouterr().err
+    assert "'fold'" in err and "same folds" in err
+    assert not (tmp_path / "f").exists()
+    assert results_tables.main(["fuse", str(tmp_path / "f"), model, model]) == 2
+    assert "no 'handcrafted + ridge' predictions" in capsys.readouterr().err
+    assert results_tables.main(["fuse", str(tmp_path / "f"), model]) == 2
+    assert "usage" in capsys.readouterr().err

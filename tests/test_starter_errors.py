@@ -53,3 +53,25 @@ def test_mismatched_lengths_and_a_missing_checkpoint_are_clear_errors(tmp_path, 
         residual_table(pred, mags[:-1], durations)
     assert main(["--checkpoint", str(tmp_path / "nope.pt"), "--quiet", "--cache", ""]) == 2
     assert "nope.pt" in capsys.readouterr().err
+
+
+def test_fusion_check_scores_weights_on_students_they_were_not_chosen_on():
+    from engine.starter_errors import format_fusion, fusion_check
+
+    rng = np.random.default_rng(0)
+    n = 80
+    y = rng.uniform(20, 90, n)
+    movement = np.array(["jump", "pass"] * (n // 2))
+    subject = np.repeat(np.arange(20), 4).astype(str)
+    noise = rng.normal(0, 4, n)
+    # the network is exact on jumps, the ridge on passes: the chosen weights are 1 and 0
+    net = np.where(movement == "jump", y, y + noise)
+    ridge = np.where(movement == "pass", y, y + noise)
+    t = fusion_check(y, net, ridge, movement, subject)
+    assert t["jump"]["network"] == 0 and t["pass"]["ridge"] == 0
+    assert t["all"]["mean"] == pytest.approx(np.abs(noise).mean() / 2)  # half of each error
+    assert t["all"]["halves"] == pytest.approx([0.0] * 5)  # the right model per movement
+    # a much noisier ridge: the equal mean is worse than the network alone
+    bad = fusion_check(y, y + noise, y + 5 * rng.normal(0, 4, n), movement, subject)
+    assert bad["all"]["mean"] > bad["all"]["network"]
+    assert "5 halvings" in format_fusion(t)

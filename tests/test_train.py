@@ -265,6 +265,27 @@ def test_cli_cv_runs_baselines_on_subject_folds(tmp_path, capsys):
     assert "99" in capsys.readouterr().err
 
 
+def test_cv_adds_the_fusion_of_the_model_and_the_ridge_when_both_ran(tmp_path):
+    from dataclasses import replace
+
+    from engine.datasets import load_kimore
+    from engine.evaluate import FUSED, prediction_file, run_cv
+
+    path = _fake_kimore(tmp_path / "k.npz")
+    cfg = quick_config(epochs=1)
+    cfg = replace(cfg, data=replace(cfg.data, dataset="kimore", path=str(path), window=16),
+                  eval=replace(cfg.eval, folds=3))
+    out = tmp_path / "cv"
+    res = run_cv(cfg, load_kimore(path), baselines=["ridge"], out=out, log=lambda *a: None)
+    assert FUSED in res and res[FUSED]["all"]["n"] == 12
+    load = {n: np.load(prediction_file(out, n)) for n in ("full model", "handcrafted + ridge", FUSED)}
+    both = (load["full model"]["pred"] + load["handcrafted + ridge"]["pred"]) / 2
+    assert np.allclose(load[FUSED]["pred"], both)
+    assert not np.allclose(load[FUSED]["pred"], load["full model"]["pred"])
+    # without the ridge (or without the model) there is nothing to fuse
+    assert FUSED not in run_cv(cfg, load_kimore(path), baselines=["mean"], log=lambda *a: None)
+
+
 def test_deep_predictor_per_movement_trains_one_network_per_movement():
     from dataclasses import replace
 
@@ -318,3 +339,30 @@ def test_deep_predictor_early_stopping_on_held_out_training_subjects():
     too_many = replace(cfg, eval=replace(cfg.eval, inner_val_fraction=0.95))
     with pytest.raises(ValueError, match="inner_val_fraction"):
         DeepPredictor(too_many, movements).inner_split(items)
+
+
+def test_best_epoch_keeps_the_best_finite_epoch_in_the_metric_s_direction():
+    import torch
+
+    from engine.train import BestEpoch, TrainError
+
+    net = torch.nn.Linear(1, 1)
+
+    def run(metric, values):
+        best = BestEpoch(metric)
+        for epoch, v in enumerate(values, 1):
+            with torch.no_grad():
+                net.weight.fill_(float(epoch))  # the weights say which epoch they are from
+            best(epoch, net, {metric: v, "epoch": epoch})
+        return best
+
+    mae = run("val_mae", [5.0, 3.0, float("nan"), 4.0])
+    assert (mae.epoch, mae.value) == (2, 3.0)
+    assert mae.restore(net).weight.item() == 2.0  # epoch 4's weights were replaced
+    srcc = run("val_srcc", [float("nan"), 0.2, 0.6, 0.4])  # higher is better; NaN never kept
+    assert (srcc.epoch, srcc.value) == (3, 0.6)
+    assert srcc.restore(net).weight.item() == 3.0
+    with pytest.raises(TrainError, match="no epoch gave a finite val_srcc"):
+        run("val_srcc", [float("nan")] * 3).restore(net)
+    with pytest.raises(TrainError, match="'val_auc' is not in the epoch log"):
+        BestEpoch("val_auc")(1, net, {"val_mae": 1.0})
