@@ -328,7 +328,8 @@ def add_cv(sub: argparse._SubParsersAction, name: str) -> None:
     p.add_argument("--data", help="dataset file (overrides data.path)")
     p.add_argument("--ablations", default="", help="e.g. ABCDEF: also run these variants")
     p.add_argument("--baselines", default="", help="comma list: mean,ridge,posequality,stgcn "
-                   "or 'all'")
+                   "or 'all'; with the model, 'ridge' also adds the fused row (the mean of "
+                   "the two scores)")
     p.add_argument("--no-model", action="store_true", help="skip the full model")
     p.add_argument("--folds", type=int, default=None,
                    help="override eval.folds (e.g. the number of subjects: leave one subject out)")
