@@ -368,18 +368,19 @@ def fuse_predictions(model: dict, baseline: dict, where: str = "baseline") -> di
 
 def align_units(model: dict, other: dict, where: str = "other run") -> dict:
     """``other``'s unit predictions in the order of ``model``'s (matched by ``key``); a
-    ValueError naming ``where`` when the units, labels or folds differ."""
+    ValueError naming ``where`` when the units, labels or folds differ. Used to fuse two
+    methods' predictions and to average seeds (``engine.results_tables``)."""
     pos = {k: i for i, k in enumerate(other["key"].tolist())}
     missing = [k for k in model["key"].tolist() if k not in pos]
     if missing or len(pos) != len(model["key"]):
-        raise ValueError(f"{where}: its units differ from the model's ({len(missing)} of "
-                         f"{len(model['key'])} missing): run both on one dataset")
+        raise ValueError(f"{where}: its units differ from the first run's ({len(missing)} of "
+                         f"{len(model['key'])} missing): only runs on one dataset can be combined")
     order = np.array([pos[k] for k in model["key"].tolist()])
     aligned = {k: np.asarray(v)[order] for k, v in other.items()}
     for k in ("y", "fold", "movement", "subject"):
         if k in model and not np.array_equal(model[k], aligned.get(k)):
-            raise ValueError(f"{where}: its {k!r} differ from the model's: fuse runs on the "
-                             "same folds (same eval.seed and eval.folds)")
+            raise ValueError(f"{where}: its {k!r} differ from the first run's: only runs on the "
+                             "same folds (same eval.seed and eval.folds) can be combined")
     return aligned
 
 

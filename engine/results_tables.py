@@ -149,18 +149,13 @@ def _predictions(folder: str, method: str) -> dict[str, np.ndarray]:
 
 def average(out: str, folders: list[str]) -> dict[str, dict]:
     """Average the "full model" predictions of ``folders`` into ``out`` (see module doc)."""
-    from engine.evaluate import prediction_file, summarize
+    from engine.evaluate import align_units, prediction_file, summarize
 
     if len(folders) < 2:
         raise ValueError("average needs at least two run folders")
     metas = [json.loads((Path(f) / "results.json").read_text()) for f in folders]
-    runs = [_predictions(f, MODEL) for f in folders]
-    first = runs[0]
-    for f, r in zip(folders[1:], runs[1:]):
-        for k in ("key", "y", "fold", "movement", "subject"):
-            if k in first and not np.array_equal(first[k], r.get(k)):
-                raise ValueError(f"{f}: its {k!r} differ from {folders[0]}'s: only runs of one "
-                                 "config on the same folds (same eval.seed) can be averaged")
+    first = _predictions(folders[0], MODEL)
+    runs = [first] + [align_units(first, _predictions(f, MODEL), f) for f in folders[1:]]
     merged = dict(first, pred=np.mean([r["pred"] for r in runs], axis=0))
     binary = bool(np.isin(first["y"], (0.0, 100.0)).all())  # UI-PRMD: correct 100 / incorrect 0
     seconds = sum(m[MODEL].get("_seconds", 0) or 0 for m in metas)
@@ -177,11 +172,10 @@ BASELINE = "handcrafted + ridge"
 
 def fuse(out: str, model_folder: str, baseline_folder: str) -> dict[str, dict]:
     """Mean of a run's full-model and another run's ridge predictions (see module doc)."""
-    from engine.evaluate import FUSED, align_units, fuse_predictions, prediction_file, summarize
+    from engine.evaluate import FUSED, fuse_predictions, prediction_file, summarize
 
-    model = _predictions(model_folder, MODEL)
-    base = align_units(model, _predictions(baseline_folder, BASELINE), baseline_folder)
-    fused = fuse_predictions(model, base, baseline_folder)
+    model, base = _predictions(model_folder, MODEL), _predictions(baseline_folder, BASELINE)
+    fused = fuse_predictions(model, base, baseline_folder)  # matches the units by key
     binary = bool(np.isin(model["y"], (0.0, 100.0)).all())
     results = json.loads((Path(model_folder) / "results.json").read_text())
     for name, r in json.loads((Path(baseline_folder) / "results.json").read_text()).items():

@@ -27,6 +27,7 @@ steps (the bundled starter model uses it, see ``resources/models/README.md``).
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import math
 import time
@@ -302,8 +303,6 @@ class BestEpoch:
                              "give validation items, or pick one of the val_* columns")
         value = float(row[self.metric])
         if self.better(value):
-            import copy
-
             self.epoch, self.value = epoch, value
             self.state = copy.deepcopy(model.state_dict())
 

@@ -66,14 +66,23 @@ def test_uiprmd_within_table_recomputes_both_aucs_from_saved_predictions(tmp_pat
     assert "| squat | 0.750 / 1.000 |" in out and "| **worst** | 0.750 / 1.000 |" in out
 
 
-def _seed_run(folder, pred, y=(40.0, 60.0, 80.0, 20.0), fold=(0, 0, 1, 1)):
+def _run(folder, method, pred, y=(40.0, 60.0, 80.0, 20.0), fold=(0, 0, 1, 1),
+         order=(0, 1, 2, 3), results=None):
+    """A cv run folder holding ``method``'s predictions of four units, stored in ``order``."""
     import numpy as np
 
-    _write(folder, {"full model": {"_seconds": 60.0}, "training mean": {"_seconds": 0.0}})
-    np.savez(folder / "pred_full_model.npz", key=np.array(["a/sq", "b/sq", "c/sq", "d/sq"]),
-             y=np.array(y), pred=np.array(pred, float), movement=np.array(["squat"] * 4),
-             subject=np.array(["a", "b", "c", "d"]), fold=np.array(fold))
+    from engine.evaluate import prediction_file
+
+    o = list(order)
+    _write(folder, results or {method: {"_seconds": 60.0}, "training mean": {"_seconds": 0.0}})
+    np.savez(prediction_file(folder, method), key=np.array(["a/sq", "b/sq", "c/sq", "d/sq"])[o],
+             y=np.array(y)[o], pred=np.array(pred, float)[o], movement=np.array(["squat"] * 4),
+             subject=np.array(["a", "b", "c", "d"])[o], fold=np.array(fold)[o])
     return str(folder)
+
+
+def _seed_run(folder, pred, **kw):
+    return _run(folder, "full model", pred, **kw)
 
 
 def test_average_of_seed_runs_is_the_mean_prediction(tmp_path, capsys):
@@ -108,18 +117,10 @@ def test_average_refuses_runs_on_other_folds(tmp_path, capsys):
     assert "missing" in capsys.readouterr().err
 
 
-def _ridge_run(folder, pred, order=(0, 1, 2, 3), fold=(0, 0, 1, 1)):
-    """A baseline run whose units are stored in another order than the model run's."""
-    import numpy as np
-
-    o = list(order)
-    _write(folder, {"handcrafted + ridge": {"_seconds": 2.0}})
-    np.savez(folder / "pred_handcrafted___ridge.npz",
-             key=np.array(["a/sq", "b/sq", "c/sq", "d/sq"])[o],
-             y=np.array([40.0, 60.0, 80.0, 20.0])[o], pred=np.array(pred, float)[o],
-             movement=np.array(["squat"] * 4), subject=np.array(["a", "b", "c", "d"])[o],
-             fold=np.array(fold)[o])
-    return str(folder)
+def _ridge_run(folder, pred, **kw):
+    """A baseline run (its units may be stored in another order than the model run's)."""
+    return _run(folder, "handcrafted + ridge", pred,
+                results={"handcrafted + ridge": {"_seconds": 2.0}}, **kw)
 
 
 def test_fuse_averages_model_and_ridge_unit_by_unit(tmp_path, capsys):
