@@ -142,6 +142,9 @@ class AugmentConfig:
     noise_sigma: float = 0.02  # sigma of eq. 3
     rotation_deg: float = 30.0  # alpha range of eq. 4
     mirror: bool = False  # left-right mirror (not in the paper; off by default)
+    # SD of the log scale of each limb segment (thigh, shin, upper arm, forearm, neck+head;
+    # left and right alike), engine.preprocess.augment; 0 = off (not in the paper)
+    bone_scale: float = 0.0
 
 
 @dataclass
@@ -310,6 +313,8 @@ def validate(cfg: ExperimentConfig, where: str = "config") -> ExperimentConfig:
     need(d.dataset in ("kimore", "uiprmd", "simulator", "npz"), "data.dataset",
          "must be one of kimore, uiprmd, simulator, npz")
     need(0 <= d.augment.p <= 1, "data.augment.p", "must be in [0, 1]")
+    need(0 <= d.augment.bone_scale <= 0.3, "data.augment.bone_scale",
+         "must be in [0, 0.3] (the SD of a limb's log scale; 0.05 = 5 %)")
     need(cfg.eval.folds >= 2, "eval.folds", "must be >= 2")
     need(0 <= cfg.eval.inner_val_fraction < 1, "eval.inner_val_fraction", "must be in [0, 1)")
     return cfg

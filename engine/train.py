@@ -359,7 +359,8 @@ def train_model(samples, cfg: ExperimentConfig, *, val_samples=None, out_dir: st
     aug_cfg = cfg.data.augment
     augmenter = (Augmenter(seed=t_cfg.seed, p=aug_cfg.p, max_warp=aug_cfg.time_warp_amplitude,
                            sigma=aug_cfg.noise_sigma, max_angle_deg=aug_cfg.rotation_deg,
-                           p_mirror=0.5 if aug_cfg.mirror else 0.0)
+                           p_mirror=0.5 if aug_cfg.mirror else 0.0,
+                           bone_sigma=aug_cfg.bone_scale)
                  if aug_cfg.enabled else None)
     levels = intensity_levels(np.array([it.intensity for it in items]), t_cfg.curriculum.thresholds)
     buffer = EasyBuffer(t_cfg.mining.buffer_epochs, t_cfg.mining.replay_fraction)

@@ -21,8 +21,14 @@ from engine.preprocess import (
     to_window,
 )
 from engine.preprocess.align import align_streams, longest_segment, split_at_gaps
-from engine.preprocess.augment import max_amplitude, mirror, warp_positions
-from engine.skeleton import JOINT_INDEX, NUM_JOINTS, bone_lengths, trunk_length
+from engine.preprocess.augment import (
+    BONE_GROUPS,
+    max_amplitude,
+    mirror,
+    scale_bones,
+    warp_positions,
+)
+from engine.skeleton import EDGES, JOINT_INDEX, NUM_JOINTS, bone_lengths, trunk_length
 from tests.preprocess_helpers import REST, confidence_ones, moving_skeleton
 
 
@@ -268,6 +274,49 @@ def test_augmenter_mirror_only_when_asked():
     assert 0.4 < np.mean(flags) < 0.6
     r = Augmenter(seed=0, p=0.0, p_mirror=1.0).augment(norm)
     np.testing.assert_allclose(r.joints, mirror(norm).astype(np.float32), atol=1e-6)
+
+
+def test_scale_bones_scales_only_the_named_bones_and_keeps_angles_and_centre():
+    norm, _ = normalize(moving_skeleton(40))
+    knee, ankle = JOINT_INDEX["left_knee"], JOINT_INDEX["left_ankle"]
+    out = scale_bones(norm, {knee: 1.1})  # the left thigh (hip -> knee)
+    ratio = bone_lengths(out) / bone_lengths(norm)
+    thigh = [i for i, (_, c) in enumerate(EDGES) if c == knee]
+    others = [i for i in range(len(EDGES)) if i not in thigh]
+    np.testing.assert_allclose(ratio[:, thigh], 1.1)
+    np.testing.assert_allclose(ratio[:, others], 1.0)
+    # the shin below it is moved, not turned: its direction is unchanged
+    np.testing.assert_allclose(out[:, ankle] - out[:, knee], norm[:, ankle] - norm[:, knee],
+                               atol=1e-6)
+    np.testing.assert_allclose(out.mean(axis=1), norm.mean(axis=1), atol=1e-6)
+    np.testing.assert_allclose(trunk_length(out), trunk_length(norm))
+
+
+def test_augmenter_bone_scale_changes_limbs_alike_left_and_right():
+    norm, _ = normalize(moving_skeleton(60))
+    # off (the default) draws nothing: the random stream, and so every output, is as before
+    np.testing.assert_array_equal(Augmenter(seed=4, p=1.0)(norm),
+                                  Augmenter(seed=4, p=1.0, bone_sigma=0.0)(norm))
+    r = Augmenter(seed=2, p=0.0, p_bones=1.0, bone_sigma=0.05).augment(norm)
+    assert set(r.params) == {"bones"} and set(r.params["bones"]) == set(BONE_GROUPS)
+    ratio = bone_lengths(r.joints.astype(np.float64)).mean(axis=0) / bone_lengths(norm).mean(axis=0)
+    for group, children in BONE_GROUPS.items():
+        idx = [i for i, (_, c) in enumerate(EDGES) if c in children]
+        np.testing.assert_allclose(ratio[idx], r.params["bones"][group], rtol=1e-5)
+        assert abs(np.log(r.params["bones"][group])) <= 0.1 + 1e-9  # clipped to two SD
+    assert not np.allclose(ratio, 1.0)
+    draws = [Augmenter(seed=s, p=0.0, p_bones=1.0, bone_sigma=0.05).augment(norm).params["bones"]
+             for s in range(200)]
+    logs = np.log([[d[g] for g in BONE_GROUPS] for d in draws])
+    assert 0.035 < logs.std() < 0.05  # N(0, 0.05) clipped at two SD has SD 0.044
+
+
+def test_bone_scale_config_is_checked():
+    from engine.config import ConfigError, from_dict
+
+    assert from_dict({"data": {"augment": {"bone_scale": 0.05}}}).data.augment.bone_scale == 0.05
+    with pytest.raises(ConfigError, match="data.augment.bone_scale"):
+        from_dict({"data": {"augment": {"bone_scale": -0.1}}})
 
 
 # ----------------------------------------------------------------------------- pipeline

@@ -22,6 +22,17 @@ optional fourth (off unless ``p_mirror`` > 0):
   a body mirrored left-right, whatever way it faces, so it keeps a label that does not
   depend on the side (a left-handed shooter, the other leg forward). Its random draw is
   made only when ``p_mirror`` > 0, so a recipe without it augments exactly as before.
+* **Bone lengths** (not in the paper; ``data.augment.bone_scale``, off at 0): each limb
+  segment of :data:`BONE_GROUPS` (thigh, shin, upper arm, forearm, neck and head) is scaled by
+  ``exp(s)``, ``s ~ N(0, bone_sigma)`` clipped to two SD, one draw per segment shared by left
+  and right, applied with probability ``p``. The joints are rebuilt along the kinematic tree
+  (:func:`scale_bones`), so every joint angle and the body's path are kept and only its
+  proportions change: a student with longer shins doing the same movement. The torso bones
+  are left alone (they set eq. 2's scale) and the per-frame centre of the joints is kept (the
+  centre eq. 2 removes and ``keep_root`` adds back). Why: the model is judged on students it
+  has never seen, and bodies differ by a few per cent per segment (the simulator's SD is 3-5 %,
+  ``docs/simulator.md``); the network should not learn one student's proportions. Its draws
+  are made only when ``bone_sigma`` > 0.
 
 Augment *after* normalization and windowing (the model's input); the result is float32.
 """
@@ -34,7 +45,19 @@ import numpy as np
 
 from engine.preprocess.errors import PreprocessError
 from engine.preprocess.window import sample_at
-from engine.skeleton import MIRROR
+from engine.skeleton import JOINT_INDEX, MIRROR, PARENTS
+
+#: Limb segments scaled together by the bone-length augmentation: each names the child joints
+#: of its bones (left and right share one factor). Torso bones are not scaled (eq. 2's scale).
+BONE_GROUPS: dict[str, tuple[int, ...]] = {
+    group: tuple(JOINT_INDEX[j] for j in joints) for group, joints in {
+        "thigh": ("right_knee", "left_knee"),
+        "shin": ("right_ankle", "left_ankle"),
+        "upper_arm": ("right_elbow", "left_elbow"),
+        "forearm": ("right_wrist", "left_wrist"),
+        "neck_head": ("neck", "head"),
+    }.items()
+}
 
 
 def warp_positions(length: int, amplitude: float, freq: float) -> np.ndarray:
@@ -73,6 +96,17 @@ def mirror(x) -> np.ndarray:
     return out
 
 
+def scale_bones(x, factors: dict[int, float]) -> np.ndarray:
+    """(L, 17, 3) joints rebuilt along the kinematic tree with the bone that ends at joint
+    ``j`` scaled by ``factors[j]`` (others kept); the per-frame mean of the joints is kept."""
+    x = np.asarray(x, dtype=np.float64)
+    out = x.copy()
+    for j, parent in enumerate(PARENTS):  # parents come before their children
+        if parent >= 0:
+            out[:, j] = out[:, parent] + factors.get(j, 1.0) * (x[:, j] - x[:, parent])
+    return out + (x.mean(axis=1, keepdims=True) - out.mean(axis=1, keepdims=True))
+
+
 def max_amplitude(length: int, freq: float, max_warp: float = 0.1) -> float:
     """Largest allowed warp amplitude: ``max_warp * L``, capped to keep ``phi`` increasing."""
     if length < 2 or freq <= 0:
@@ -97,12 +131,14 @@ class Augmenter:
                  warp_freqs: tuple[float, ...] = (0.5, 1.0, 1.5), sigma: float = 0.02,
                  max_angle_deg: float = 30.0, p_warp: float | None = None,
                  p_jitter: float | None = None, p_rotate: float | None = None,
-                 p_mirror: float = 0.0):
+                 p_mirror: float = 0.0, bone_sigma: float = 0.0, p_bones: float | None = None):
         self.rng = np.random.default_rng(seed)
         self.p_warp = p if p_warp is None else p_warp
         self.p_jitter = p if p_jitter is None else p_jitter
         self.p_rotate = p if p_rotate is None else p_rotate
         self.p_mirror = p_mirror
+        self.bone_sigma = bone_sigma
+        self.p_bones = p if p_bones is None else p_bones
         self.max_warp = max_warp
         self.warp_freqs = tuple(warp_freqs)
         self.sigma = sigma
@@ -138,4 +174,10 @@ class Augmenter:
         if self.p_mirror > 0 and rng.random() < self.p_mirror:
             x = mirror(x)
             params["mirror"] = True
+        if self.bone_sigma > 0 and rng.random() < self.p_bones:
+            s = np.clip(rng.normal(0.0, self.bone_sigma, len(BONE_GROUPS)),
+                        -2 * self.bone_sigma, 2 * self.bone_sigma)
+            scale = dict(zip(BONE_GROUPS, np.exp(s).tolist()))
+            x = scale_bones(x, {j: scale[g] for g, js in BONE_GROUPS.items() for j in js})
+            params["bones"] = scale
         return AugmentResult(x.astype(np.float32), bounds, params)
