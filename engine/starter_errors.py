@@ -18,6 +18,13 @@ the weight (0, 0.1, ..., 1 on the network) chosen on a random half of the split'
 scored on the other half, both ways, over five halvings. On KIMORE and UI-PRMD the equal mean
 helps the network (``docs/results.md``); this is how we checked the starter.
 
+``--calibration`` asks whether a straight line per movement from prediction to label (what a
+school would fit on its own labelled recordings) would correct the network: the split's MAE
+raw, after a line (slope and offset) or an offset alone fitted on the *training* split's
+predictions, and after a line fitted on half of the split's students and scored on the other
+half (five halvings, as above). A slope far from 1 or a large offset would show shrinkage
+or a shift that calibration can remove; similar MAEs show that the error is scatter.
+
 The validation split is the default: it is what choices are made on; the test split is for
 the final figure of a shipped model only (``--split test`` exists to report, not to tune).
 The model card's "Where the error is" section quotes this command's output.
@@ -87,6 +94,20 @@ def format_table(table: dict) -> str:
     return "\n".join(lines)
 
 
+def student_halves(subject, halvings: int, seed: int = 0):
+    """``halvings`` random splits of the students in two halves, each used both ways: yields
+    ``(fit, score)`` masks over the attempts (no student on both sides)."""
+    subject = np.asarray(subject)
+    students = np.unique(subject)
+    if len(students) < 2:
+        raise ValueError("need at least two students to split in halves")
+    rng = np.random.default_rng(seed)
+    for _ in range(halvings):
+        first = np.isin(subject, rng.permutation(students)[:len(students) // 2])
+        yield first, ~first
+        yield ~first, first
+
+
 def fusion_check(y, net, ridge, movement, subject, halvings: int = 5, seed: int = 0) -> dict:
     """MAE of the network, the ridge and their mean per movement, and of per-movement weights
     chosen on half of the students and scored on the other half (see the module docstring)."""
@@ -99,26 +120,77 @@ def fusion_check(y, net, ridge, movement, subject, halvings: int = 5, seed: int 
         table[m] = {"n": int(s.sum()), "network": float(np.abs(net[s] - y[s]).mean()),
                     "ridge": float(np.abs(ridge[s] - y[s]).mean()),
                     "mean": float(np.abs((net[s] + ridge[s]) / 2 - y[s]).mean())}
-    students = np.unique(subject)
-    if len(students) < 2:
-        raise ValueError("fusion_check needs at least two students to split in halves")
-    rng, halves = np.random.default_rng(seed), []
-    for _ in range(halvings):
-        first = np.isin(subject, rng.permutation(students)[:len(students) // 2])
-        err = np.empty(len(y))
-        for fit, score in ((first, ~first), (~first, first)):
-            for m in table:
-                s = movement == m
-                maes = [np.abs(w * net[s & fit] + (1 - w) * ridge[s & fit] - y[s & fit]).mean()
-                        if (s & fit).any() else 0.0 for w in grid]
-                w = grid[int(np.argmin(maes))]
-                e = s & score
-                err[e] = np.abs(w * net[e] + (1 - w) * ridge[e] - y[e])
-        halves.append(float(err.mean()))
+    halves, err = [], np.empty(len(y))
+    for i, (fit, score) in enumerate(student_halves(subject, halvings, seed)):
+        for m in table:
+            s = movement == m
+            maes = [np.abs(w * net[s & fit] + (1 - w) * ridge[s & fit] - y[s & fit]).mean()
+                    if (s & fit).any() else 0.0 for w in grid]
+            w = grid[int(np.argmin(maes))]
+            e = s & score
+            err[e] = np.abs(w * net[e] + (1 - w) * ridge[e] - y[e])
+        if i % 2:  # both halves scored: every attempt has its error
+            halves.append(float(err.mean()))
     table["all"] = {"n": len(y), "network": float(np.abs(net - y).mean()),
                     "ridge": float(np.abs(ridge - y).mean()),
                     "mean": float(np.abs((net + ridge) / 2 - y).mean()), "halves": halves}
     return table
+
+
+def _line(pred, y) -> tuple[float, float]:
+    """Least-squares ``(slope, offset)`` of ``y ≈ slope * pred + offset`` (slope 1 when the
+    predictions are all equal)."""
+    if len(pred) < 2 or np.std(pred) == 0:
+        return 1.0, float(np.mean(y - pred)) if len(y) else 0.0
+    slope, offset = np.polyfit(pred, y, 1)
+    return float(slope), float(offset)
+
+
+def calibration_check(y, pred, movement, subject, fit_y, fit_pred, fit_movement,
+                      halvings: int = 5, seed: int = 0) -> dict:
+    """Would a line per movement from prediction to label help? (see the module docstring).
+    ``y``/``pred``: the split scored; ``fit_*``: the split the lines are fitted on."""
+    y, pred, fit_y, fit_pred = (np.asarray(a, float) for a in (y, pred, fit_y, fit_pred))
+    movement, fit_movement = np.asarray(movement), np.asarray(fit_movement)
+    line_err, offset_err = np.empty(len(y)), np.empty(len(y))
+    table = {}
+    for m in dict.fromkeys(movement.tolist()):
+        s, f = movement == m, fit_movement == m
+        slope, offset = _line(fit_pred[f], fit_y[f])
+        shift = float(np.mean(fit_y[f] - fit_pred[f])) if f.any() else 0.0
+        line_err[s] = np.abs(np.clip(slope * pred[s] + offset, 0, 100) - y[s])
+        offset_err[s] = np.abs(np.clip(pred[s] + shift, 0, 100) - y[s])
+        table[m] = {"n": int(s.sum()), "raw": float(np.abs(pred[s] - y[s]).mean()),
+                    "slope": slope, "offset": shift, "line": float(line_err[s].mean()),
+                    "shift": float(offset_err[s].mean())}
+    halves, err = [], np.empty(len(y))
+    for i, (fit, score) in enumerate(student_halves(subject, halvings, seed)):
+        for m in table:
+            s = movement == m
+            slope, offset = _line(pred[s & fit], y[s & fit])
+            err[s & score] = np.abs(np.clip(slope * pred[s & score] + offset, 0, 100)
+                                    - y[s & score])
+        if i % 2:
+            halves.append(float(err.mean()))
+    table["all"] = {"n": len(y), "raw": float(np.abs(pred - y).mean()), "slope": float("nan"),
+                    "offset": float("nan"), "line": float(line_err.mean()),
+                    "shift": float(offset_err.mean()), "halves": halves}
+    return table
+
+
+def format_calibration(table: dict) -> str:
+    lines = ["| movement | n | MAE | training-split line (slope) | its MAE | offset only | its MAE |",
+             "|---|---|---|---|---|---|---|"]
+    for m, r in table.items():
+        slope, offset = ((f"{r['slope']:.3f}", f"{r['offset']:+.2f}") if m != "all"
+                         else ("per movement", "per movement"))
+        lines.append(f"| {m} | {r['n']} | {r['raw']:.2f} | {slope} | {r['line']:.2f} "
+                     f"| {offset} | {r['shift']:.2f} |")
+    h = table["all"]["halves"]
+    lines.append(f"\nline per movement fitted on half the students, scored on the other half "
+                 f"({len(h)} halvings): MAE {min(h):.2f}-{max(h):.2f}, mean {np.mean(h):.2f} "
+                 f"(uncalibrated {table['all']['raw']:.2f})")
+    return "\n".join(lines)
 
 
 def format_fusion(table: dict) -> str:
@@ -133,7 +205,8 @@ def format_fusion(table: dict) -> str:
 
 
 def run(checkpoint: str | Path, split: str = "val", cache: str | Path | None = "runs/starter_cache",
-        config: str | Path | None = None, progress: bool = True, ridge: bool = False) -> dict:
+        config: str | Path | None = None, progress: bool = True, ridge: bool = False,
+        calibration: bool = False) -> dict:
     from engine.model.checkpoint import load_checkpoint
     from engine.starter import load_starter_config, simulated_data
     from engine.train import prepare_items
@@ -158,6 +231,12 @@ def run(checkpoint: str | Path, split: str = "val", cache: str | Path | None = "
         baseline = HandcraftedRidge(fps=ck.window.fps).fit(train)
         return fusion_check(pred["y"], np.clip(pred["pred"], 0, 100), baseline.predict(items),
                             pred["movement"], [it.subject for it in items])
+    if calibration:
+        train = prepare_items(data["train"], ck.window, movements, faults, progress=progress)
+        fit = predict_all(ck.model, train, ck.window, movements, progress=progress)
+        return calibration_check(pred["y"], np.clip(pred["pred"], 0, 100), pred["movement"],
+                                 [it.subject for it in items], fit["y"],
+                                 np.clip(fit["pred"], 0, 100), fit["movement"])
     durations = [float(s.timestamps[-1] - s.timestamps[0]) if s.timestamps is not None
                  and len(s.timestamps) > 1 else len(s.joints) / 30.0 for s in samples]
     return residual_table(pred, [s.meta.get("fault_magnitudes", {}) for s in samples], durations)
@@ -179,14 +258,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--ridge", action="store_true", help="instead: would fusing the handcrafted "
                    "ridge baseline help? (see the module docstring)")
+    p.add_argument("--calibration", action="store_true", help="instead: would a line per "
+                   "movement from prediction to label help? (see the module docstring)")
     args = p.parse_args(argv)
+    if args.ridge and args.calibration:
+        p.error("--ridge and --calibration are two different questions: ask one at a time")
     try:
         table = run(args.checkpoint, args.split, args.cache or None, args.config,
-                    progress=not args.quiet, ridge=args.ridge)
+                    progress=not args.quiet, ridge=args.ridge, calibration=args.calibration)
     except (StarterError, ConfigError, CheckpointError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(format_fusion(table) if args.ridge else format_table(table))
+    print(format_fusion(table) if args.ridge else format_calibration(table) if args.calibration
+          else format_table(table))
     return 0
 
 

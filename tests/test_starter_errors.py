@@ -75,3 +75,34 @@ def test_fusion_check_scores_weights_on_students_they_were_not_chosen_on():
     bad = fusion_check(y, y + noise, y + 5 * rng.normal(0, 4, n), movement, subject)
     assert bad["all"]["mean"] > bad["all"]["network"]
     assert "5 halvings" in format_fusion(t)
+
+
+def test_calibration_check_removes_a_shift_and_a_shrinkage_but_not_scatter():
+    from engine.starter_errors import calibration_check, format_calibration
+
+    rng = np.random.default_rng(1)
+    n = 160
+    movement = np.array(["jump", "pass"] * (n // 2))
+    subject = np.repeat(np.arange(40), 4).astype(str)
+    fit_y, y = rng.uniform(20, 90, n), rng.uniform(20, 90, n)
+    # jumps: predictions shrunk towards 55 and shifted; passes: exact up to scatter
+    def model(t, noise):
+        return np.where(movement == "jump", 55 + 0.5 * (t - 55) + 6, t + noise)
+
+    t = calibration_check(y, model(y, rng.normal(0, 3, n)), movement, subject,
+                          fit_y, model(fit_y, rng.normal(0, 3, n)), movement)
+    assert t["jump"]["slope"] == pytest.approx(2.0) and t["jump"]["line"] == pytest.approx(0, abs=1e-9)
+    assert t["jump"]["raw"] > 5 and t["jump"]["shift"] < t["jump"]["raw"]
+    assert max(t["all"]["halves"]) < t["all"]["raw"]  # the jump's error is gone on unseen halves
+    # the pass's error is scatter: no line fitted elsewhere removes it
+    assert t["pass"]["line"] == pytest.approx(t["pass"]["raw"], rel=0.1)
+    assert t["pass"]["line"] > 2
+    assert "| jump | 80 |" in format_calibration(t) and "5 halvings" in format_calibration(t)
+
+
+def test_ridge_and_calibration_are_asked_one_at_a_time(capsys):
+    from engine.starter_errors import main
+
+    with pytest.raises(SystemExit):
+        main(["--ridge", "--calibration"])
+    assert "one at a time" in capsys.readouterr().err
