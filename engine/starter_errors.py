@@ -94,18 +94,26 @@ def format_table(table: dict) -> str:
     return "\n".join(lines)
 
 
-def student_halves(subject, halvings: int, seed: int = 0):
-    """``halvings`` random splits of the students in two halves, each used both ways: yields
-    ``(fit, score)`` masks over the attempts (no student on both sides)."""
-    subject = np.asarray(subject)
+def held_out_halves(y, movement, subject, fit_predict, halvings: int = 5,
+                    seed: int = 0) -> list[float]:
+    """Honest MAE of a per-movement rule, once per random halving of the students: the rule is
+    fitted on one half and applied to the other, both ways, so every attempt is scored by a
+    rule that never saw its student. ``fit_predict(fit, score)`` gets two attempt masks of one
+    movement and returns the rule's scores for the ``score`` attempts."""
+    y, movement, subject = np.asarray(y, float), np.asarray(movement), np.asarray(subject)
     students = np.unique(subject)
     if len(students) < 2:
         raise ValueError("need at least two students to split in halves")
-    rng = np.random.default_rng(seed)
+    rng, maes = np.random.default_rng(seed), []
     for _ in range(halvings):
         first = np.isin(subject, rng.permutation(students)[:len(students) // 2])
-        yield first, ~first
-        yield ~first, first
+        err = np.empty(len(y))
+        for fit, score in ((first, ~first), (~first, first)):
+            for m in dict.fromkeys(movement.tolist()):
+                s = movement == m
+                err[s & score] = np.abs(fit_predict(s & fit, s & score) - y[s & score])
+        maes.append(float(err.mean()))
+    return maes
 
 
 def fusion_check(y, net, ridge, movement, subject, halvings: int = 5, seed: int = 0) -> dict:
@@ -120,17 +128,14 @@ def fusion_check(y, net, ridge, movement, subject, halvings: int = 5, seed: int 
         table[m] = {"n": int(s.sum()), "network": float(np.abs(net[s] - y[s]).mean()),
                     "ridge": float(np.abs(ridge[s] - y[s]).mean()),
                     "mean": float(np.abs((net[s] + ridge[s]) / 2 - y[s]).mean())}
-    halves, err = [], np.empty(len(y))
-    for i, (fit, score) in enumerate(student_halves(subject, halvings, seed)):
-        for m in table:
-            s = movement == m
-            maes = [np.abs(w * net[s & fit] + (1 - w) * ridge[s & fit] - y[s & fit]).mean()
-                    if (s & fit).any() else 0.0 for w in grid]
-            w = grid[int(np.argmin(maes))]
-            e = s & score
-            err[e] = np.abs(w * net[e] + (1 - w) * ridge[e] - y[e])
-        if i % 2:  # both halves scored: every attempt has its error
-            halves.append(float(err.mean()))
+
+    def best_weight(fit, score):
+        maes = [np.abs(w * net[fit] + (1 - w) * ridge[fit] - y[fit]).mean() if fit.any() else 0.0
+                for w in grid]
+        w = grid[int(np.argmin(maes))]
+        return w * net[score] + (1 - w) * ridge[score]
+
+    halves = held_out_halves(y, movement, subject, best_weight, halvings, seed)
     table["all"] = {"n": len(y), "network": float(np.abs(net - y).mean()),
                     "ridge": float(np.abs(ridge - y).mean()),
                     "mean": float(np.abs((net + ridge) / 2 - y).mean()), "halves": halves}
@@ -163,15 +168,12 @@ def calibration_check(y, pred, movement, subject, fit_y, fit_pred, fit_movement,
         table[m] = {"n": int(s.sum()), "raw": float(np.abs(pred[s] - y[s]).mean()),
                     "slope": slope, "offset": shift, "line": float(line_err[s].mean()),
                     "shift": float(offset_err[s].mean())}
-    halves, err = [], np.empty(len(y))
-    for i, (fit, score) in enumerate(student_halves(subject, halvings, seed)):
-        for m in table:
-            s = movement == m
-            slope, offset = _line(pred[s & fit], y[s & fit])
-            err[s & score] = np.abs(np.clip(slope * pred[s & score] + offset, 0, 100)
-                                    - y[s & score])
-        if i % 2:
-            halves.append(float(err.mean()))
+
+    def fitted_line(fit, score):
+        slope, offset = _line(pred[fit], y[fit])
+        return np.clip(slope * pred[score] + offset, 0, 100)
+
+    halves = held_out_halves(y, movement, subject, fitted_line, halvings, seed)
     table["all"] = {"n": len(y), "raw": float(np.abs(pred - y).mean()), "slope": float("nan"),
                     "offset": float("nan"), "line": float(line_err.mean()),
                     "shift": float(offset_err.mean()), "halves": halves}
@@ -229,14 +231,14 @@ def run(checkpoint: str | Path, split: str = "val", cache: str | Path | None = "
 
         train = prepare_items(data["train"], ck.window, movements, faults, progress=progress)
         baseline = HandcraftedRidge(fps=ck.window.fps).fit(train)
-        return fusion_check(pred["y"], np.clip(pred["pred"], 0, 100), baseline.predict(items),
+        return fusion_check(pred["y"], pred["pred"], baseline.predict(items),
                             pred["movement"], [it.subject for it in items])
     if calibration:
         train = prepare_items(data["train"], ck.window, movements, faults, progress=progress)
         fit = predict_all(ck.model, train, ck.window, movements, progress=progress)
-        return calibration_check(pred["y"], np.clip(pred["pred"], 0, 100), pred["movement"],
-                                 [it.subject for it in items], fit["y"],
-                                 np.clip(fit["pred"], 0, 100), fit["movement"])
+        return calibration_check(pred["y"], pred["pred"], pred["movement"],  # both 0-100
+                                 [it.subject for it in items], fit["y"], fit["pred"],
+                                 fit["movement"])
     durations = [float(s.timestamps[-1] - s.timestamps[0]) if s.timestamps is not None
                  and len(s.timestamps) > 1 else len(s.joints) / 30.0 for s in samples]
     return residual_table(pred, [s.meta.get("fault_magnitudes", {}) for s in samples], durations)
