@@ -156,6 +156,9 @@ class DataConfig:
     window_rule: str = "resample"  # resample: whole attempt -> window; crop: windows at fps
     test_windows: int = 8  # crop rule: windows averaged per sequence at test time
     keep_root: bool = True  # add back the centre's motion that eq. 2 removes (see windowing)
+    # turn every attempt so the body's left-right axis lies along +x (one yaw per attempt;
+    # engine.model.windowing.facing_angle); not in the paper, off by default
+    face_align: bool = False
     movements: tuple[str, ...] = ()  # fixed movement order (embedding index); () = from the data
     augment: AugmentConfig = field(default_factory=AugmentConfig)
 

@@ -93,6 +93,26 @@ def test_export_fixed_window_dynamic_batch_matches_torch(ckpt, tmp_path, window)
     assert meta.faults == ["shallow"] and meta.variant == "fp32"
 
 
+def test_exported_model_keeps_the_checkpoints_preprocessing(tmp_path, attempt):
+    """An export at another window length still applies the checkpoint's other choices
+    (here the facing alignment): ONNX Runtime scores a turned attempt as torch scores it."""
+    from engine.preprocess.augment import rotate_y
+
+    cfg = resolve_config(quick_config(), MOVES, ["shallow"])
+    cfg.data.face_align = True
+    torch.manual_seed(1)
+    path = save_checkpoint(tmp_path / "aligned.pt", _perturb(KineScoreNet(cfg.model), 1), cfg,
+                           movements=MOVES, faults=["shallow"])
+    onnx_path = export_checkpoint(path, tmp_path / "aligned32.onnx", window=32)
+    meta = read_onnx_meta(onnx_path)
+    assert meta.window.window == 32 and meta.window.face_align and meta.window.keep_root
+    joints, movement = attempt
+    turned = rotate_y(joints, np.radians(120.0)).astype(np.float32)
+    ort = load_scorer(onnx_path, "onnxruntime")
+    a, b = ort.score(joints, movement), ort.score(turned, movement)
+    _assert_same_result(a, b, atol=1e-4)
+
+
 def test_onnx_metadata_errors_are_clear(tmp_path, ckpt):
     from engine.model.export import export_onnx
 

@@ -18,6 +18,17 @@ whole-body motion (squat depth, a jump's distance, a sit-up's rise of the trunk 
 add back the centre's displacement since the first frame, in trunk lengths (the ``root``
 that :func:`engine.preprocess.prepare` keeps), so the network sees it; the body scale is
 still removed. Set it False for the literal per-frame eq. 2.
+
+``face_align`` (default False; not in the paper): one rotation per attempt about the vertical
+axis that turns the body's left-right axis (left hip minus right hip plus left shoulder minus
+right shoulder, summed over the attempt) onto +x, the direction of a student facing the
+camera (:func:`facing_angle`). The paper keeps the camera's view and lets the rotation
+augmentation (eq. 4) teach the network that the yaw does not matter; with ``face_align`` the
+yaw of the camera (the simulator turns it by up to 30 degrees, a gym tripod is rarely square
+to the run-up) is removed before the network sees the attempt, so a take-off angle or a knee
+bend is the same numbers from every viewpoint. It is one angle per attempt, so a student who
+turns during the attempt still turns in the input. Both hips and both shoulders lie left-right
+in all four sports (lying on the back included) and in the rehabilitation exercises.
 """
 
 from __future__ import annotations
@@ -27,7 +38,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from engine.preprocess import PrepConfig, prepare
+from engine.preprocess.augment import rotate_y
 from engine.preprocess.window import to_window
+from engine.skeleton import JOINT_INDEX
 
 INPUT_FPS = 30.0
 
@@ -39,6 +52,7 @@ class WindowSpec:
     rule: str = "resample"
     test_windows: int = 8
     keep_root: bool = True
+    face_align: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -46,12 +60,28 @@ class WindowSpec:
     @classmethod
     def from_dict(cls, d: dict) -> WindowSpec:
         return cls(int(d["window"]), float(d["fps"]), str(d["rule"]), int(d["test_windows"]),
-                   bool(d.get("keep_root", False)))
+                   bool(d.get("keep_root", False)), bool(d.get("face_align", False)))
 
     @classmethod
     def from_config(cls, data_cfg) -> WindowSpec:
         return cls(data_cfg.window, data_cfg.fps, data_cfg.window_rule, data_cfg.test_windows,
-                   data_cfg.keep_root)
+                   data_cfg.keep_root, data_cfg.face_align)
+
+
+_ACROSS = ((JOINT_INDEX["left_hip"], JOINT_INDEX["right_hip"]),
+           (JOINT_INDEX["left_shoulder"], JOINT_INDEX["right_shoulder"]))
+
+
+def facing_angle(joints) -> float:
+    """The yaw (radians) of a (T, 17, 3) attempt's left-right body axis in the x-z plane:
+    ``rotate_y(joints, facing_angle(joints))`` turns that axis onto +x. 0 for a student facing
+    the camera, and for an attempt without a usable axis (every frame NaN or a point)."""
+    j = np.asarray(joints, dtype=np.float64)
+    across = sum(j[:, left] - j[:, right] for left, right in _ACROSS)
+    v = np.nansum(across, axis=0)
+    if not np.isfinite(v).all() or np.hypot(v[0], v[2]) < 1e-9:
+        return 0.0
+    return float(np.arctan2(v[2], v[0]))
 
 
 def prepare_sequence(joints, confidence=None, timestamps=None, spec: WindowSpec = WindowSpec(),
@@ -64,6 +94,11 @@ def prepare_sequence(joints, confidence=None, timestamps=None, spec: WindowSpec 
                    config=PrepConfig(fps=spec.fps, window=None))
     if spec.keep_root:
         prep.joints = (prep.joints + prep.root[:, None, :]).astype(np.float32)
+    if spec.face_align:  # one yaw for the whole attempt, about the (centred) vertical axis
+        alpha = facing_angle(prep.joints)
+        prep.joints = rotate_y(prep.joints, alpha).astype(np.float32)
+        prep.root = rotate_y(prep.root, alpha).astype(np.float32)
+        prep.report["face_align_deg"] = float(np.degrees(alpha))
     return prep
 
 

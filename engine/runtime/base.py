@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -72,8 +72,8 @@ class ModelMeta:
 
     @classmethod
     def from_checkpoint(cls, ck, window: int | None = None, variant: str = "fp32") -> ModelMeta:
-        spec = ck.window if window is None else WindowSpec(window, ck.window.fps, ck.window.rule,
-                                                           ck.window.test_windows)
+        # a window override keeps every other preprocessing choice (keep_root, face_align)
+        spec = ck.window if window is None else replace(ck.window, window=window)
         src = Path(ck.path).name if ck.path else ""
         if ck.path and Path(ck.path).exists():
             src += f"@{file_hash(ck.path)}"
