@@ -40,8 +40,9 @@ def _perturb(model: KineScoreNet, seed: int = 0) -> KineScoreNet:
     return model.eval()
 
 
-def _save(path, seed=0, faults=("shallow",)):
+def _save(path, seed=0, faults=("shallow",), face_align=False):
     cfg = resolve_config(quick_config(), MOVES, list(faults))
+    cfg.data.face_align = face_align
     torch.manual_seed(seed)
     model = _perturb(KineScoreNet(cfg.model), seed)
     return save_checkpoint(path, model, cfg, movements=MOVES, faults=list(faults))
@@ -98,11 +99,7 @@ def test_exported_model_keeps_the_checkpoints_preprocessing(tmp_path, attempt):
     (here the facing alignment): ONNX Runtime scores a turned attempt as torch scores it."""
     from engine.preprocess.augment import rotate_y
 
-    cfg = resolve_config(quick_config(), MOVES, ["shallow"])
-    cfg.data.face_align = True
-    torch.manual_seed(1)
-    path = save_checkpoint(tmp_path / "aligned.pt", _perturb(KineScoreNet(cfg.model), 1), cfg,
-                           movements=MOVES, faults=["shallow"])
+    path = _save(tmp_path / "aligned.pt", seed=1, face_align=True)
     onnx_path = export_checkpoint(path, tmp_path / "aligned32.onnx", window=32)
     meta = read_onnx_meta(onnx_path)
     assert meta.window.window == 32 and meta.window.face_align and meta.window.keep_root
