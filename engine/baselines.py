@@ -9,6 +9,14 @@ for these small linear / tree models.
   speed of the normalized skeleton; duration) standardized, ridge regression with the penalty
   chosen by leave-one-out CV on the training fold (``RidgeCV``); for binary labels (UI-PRMD)
   logistic regression (``LogisticRegressionCV``), its probability ×100 as the score.
+* ``angles`` (ours, not the paper's): ``ridge``'s features plus 17 joint angles
+  (:data:`ANGLES`: elbow, arm-trunk, hip and knee flexion and arm elevation on each side; the
+  trunk's inclination, lateral tilt and forward lean; shoulder-line and pelvis yaw, the trunk's
+  twist between them and the pelvis's obliquity), each summarized over the sequence by its
+  mean, spread, minimum, maximum, range and mean speed; the same ridge / logistic model.
+  Clinicians score KIMORE's exercises by ranges of motion and trunk compensation, which are
+  angles; the coordinates of the normalized skeleton mix them with the body's proportions.
+  The set was fixed a priori (one design, run once, not searched on a fold).
 * ``posequality``: the paper's PoseQuality: the joint coordinates of the sequence resampled
   to 32 frames, PCA (20 components, fitted on the training fold), random forest (200 trees).
 * ``stgcn``: the USDL-style fixed-graph ST-GCN: this network with every paper module off
@@ -22,6 +30,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from engine import skeleton
 from engine.preprocess.window import resample_frames
 
 
@@ -31,6 +40,73 @@ def kinematic_features(joints: np.ndarray, fps: float = 30.0) -> np.ndarray:
     vel = np.abs(np.diff(flat, axis=0)) * fps if len(j) > 1 else np.zeros((1, flat.shape[1]))
     return np.concatenate([flat.std(axis=0), np.ptp(flat, axis=0), vel.mean(axis=0),
                            [len(j) / fps]])
+
+
+def _angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Angle at ``b`` between ``a - b`` and ``c - b``, degrees, per frame."""
+    u, v = a - b, c - b  # atan2(|u × v|, u · v): exact near 0° and 180°, unlike arccos
+    return np.degrees(np.arctan2(np.linalg.norm(np.cross(u, v), axis=-1), (u * v).sum(-1)))
+
+
+def _inclination(v: np.ndarray, axis: np.ndarray) -> np.ndarray:
+    """Angle between each vector of ``v`` and the unit ``axis``, degrees."""
+    return _angle(v, np.zeros_like(v), np.broadcast_to(axis, v.shape))
+
+
+#: The joint angles of :func:`joint_angles`, in its column order (degrees; the canonical frame
+#: of :mod:`engine.skeleton`: x right, y up, z towards the camera).
+ANGLES: tuple[str, ...] = (
+    *(f"{side}_{a}" for side in ("left", "right")
+      for a in ("elbow_flexion", "arm_trunk", "hip_flexion", "knee_flexion", "arm_elevation")),
+    "trunk_inclination", "trunk_lateral_tilt", "trunk_forward_lean",
+    "shoulder_yaw", "pelvis_yaw", "trunk_twist", "pelvis_obliquity",
+)
+
+
+def joint_angles(joints: np.ndarray) -> np.ndarray:
+    """(L, 17, 3) joints -> (L, len(ANGLES)) angles in degrees, in the order of :data:`ANGLES`.
+
+    Inner angles (elbow, shoulder-elbow against shoulder-hip, hip, knee) are 180° when the limb
+    is straight; arm elevation is the upper arm's angle from straight down; the trunk's angles
+    are of pelvis -> thorax against vertical (inclination) and its projections on the frontal
+    (lateral tilt, + towards +x) and sagittal plane (forward lean, + towards the camera); yaws
+    are the left-minus-right shoulder and hip lines in the horizontal plane, the twist is their
+    difference wrapped to ±180°, the obliquity the hip line's angle from horizontal. All are
+    invariant to the skeleton's position and size."""
+    j = np.asarray(joints, float)
+    k = skeleton.JOINT_INDEX
+
+    def g(name: str) -> np.ndarray:
+        return j[:, k[name]]
+
+    up = np.array([0.0, 1.0, 0.0])
+    cols = []
+    for s in ("left", "right"):
+        cols += [_angle(g(f"{s}_shoulder"), g(f"{s}_elbow"), g(f"{s}_wrist")),
+                 _angle(g(f"{s}_hip"), g(f"{s}_shoulder"), g(f"{s}_elbow")),
+                 _angle(g(f"{s}_shoulder"), g(f"{s}_hip"), g(f"{s}_knee")),
+                 _angle(g(f"{s}_hip"), g(f"{s}_knee"), g(f"{s}_ankle")),
+                 _inclination(g(f"{s}_elbow") - g(f"{s}_shoulder"), -up)]
+    trunk = g("thorax") - g("pelvis")
+    shoulders = g("left_shoulder") - g("right_shoulder")
+    hips = g("left_hip") - g("right_hip")
+    yaw_s = np.arctan2(shoulders[:, 2], shoulders[:, 0])
+    yaw_h = np.arctan2(hips[:, 2], hips[:, 0])
+    cols += [_inclination(trunk, up),
+             np.degrees(np.arctan2(trunk[:, 0], trunk[:, 1])),
+             np.degrees(np.arctan2(trunk[:, 2], trunk[:, 1])),
+             np.degrees(yaw_s), np.degrees(yaw_h),
+             np.degrees(np.angle(np.exp(1j * (yaw_s - yaw_h)))),
+             np.degrees(np.arctan2(hips[:, 1], np.hypot(hips[:, 0], hips[:, 2])))]
+    return np.stack(cols, axis=1)
+
+
+def angle_features(joints: np.ndarray, fps: float = 30.0) -> np.ndarray:
+    """Mean, spread, minimum, maximum, range and mean speed (degrees/s) of each joint angle."""
+    a = joint_angles(joints)
+    speed = np.abs(np.diff(a, axis=0)) * fps if len(a) > 1 else np.zeros_like(a)
+    return np.concatenate([a.mean(0), a.std(0), a.min(0), a.max(0), np.ptp(a, 0),
+                           speed.mean(0)])
 
 
 def pose_features(joints: np.ndarray, frames: int = 32) -> np.ndarray:
@@ -105,6 +181,14 @@ class HandcraftedRidge(_PerMovement):
         return make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-1, 4, 20)))
 
 
+class AngleRidge(HandcraftedRidge):
+    name = "handcrafted + angles + ridge"
+
+    def features(self, it):
+        return np.concatenate([kinematic_features(it.joints, self.fps),
+                               angle_features(it.joints, self.fps)])
+
+
 class PoseQuality(_PerMovement):
     name = "PoseQuality (PCA + random forest)"
 
@@ -131,7 +215,8 @@ class PoseQuality(_PerMovement):
 
 
 def make_baseline(name: str, binary: bool = False, fps: float = 30.0):
-    table = {"mean": MeanPredictor, "ridge": HandcraftedRidge, "posequality": PoseQuality}
+    table = {"mean": MeanPredictor, "ridge": HandcraftedRidge, "angles": AngleRidge,
+             "posequality": PoseQuality}
     if name not in table:
         raise ValueError(f"unknown baseline {name!r}; use one of {sorted(table)} or stgcn")
     return table[name](binary, fps)

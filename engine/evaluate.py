@@ -327,9 +327,9 @@ def add_cv(sub: argparse._SubParsersAction, name: str) -> None:
     p.add_argument("--config", required=True, help="experiment YAML")
     p.add_argument("--data", help="dataset file (overrides data.path)")
     p.add_argument("--ablations", default="", help="e.g. ABCDEF: also run these variants")
-    p.add_argument("--baselines", default="", help="comma list: mean,ridge,posequality,stgcn "
-                   "or 'all'; with the model, 'ridge' also adds the fused row (the mean of "
-                   "the two scores)")
+    p.add_argument("--baselines", default="", help="comma list: mean,ridge,angles,posequality,"
+                   "stgcn or 'all'; with the model, 'ridge' and 'angles' also add their fused "
+                   "rows (the mean of the network's and the baseline's score)")
     p.add_argument("--no-model", action="store_true", help="skip the full model")
     p.add_argument("--folds", type=int, default=None,
                    help="override eval.folds (e.g. the number of subjects: leave one subject out)")
@@ -349,12 +349,14 @@ def prediction_file(folder: str | Path, method: str) -> Path:
 
 #: The late fusion of the network with the handcrafted baseline (see :func:`fuse_predictions`).
 FUSED = "full model + handcrafted ridge (mean)"
+#: The same with the ``angles`` baseline (the ridge's features plus joint angles).
+FUSED_ANGLES = "full model + angles ridge (mean)"
 
 
 def fuse_predictions(model: dict, baseline: dict, where: str = "baseline") -> dict:
-    """Late fusion: each unit's score is the plain mean of the network's and the handcrafted
-    ridge's (for UI-PRMD the logistic model's probability ×100, the same 0-100 scale), both
-    trained on the same training subjects of the same fold.
+    """Late fusion: each unit's score is the plain mean of the network's and a handcrafted
+    baseline's (``ridge`` or ``angles``; for UI-PRMD the logistic model's probability ×100, the
+    same 0-100 scale), both trained on the same training subjects of the same fold.
 
     The weight is 1/2 by design, never searched: choosing it on the test folds would be tuning
     on the people we have. On KIMORE and UI-PRMD, where the network sees ~250 (KIMORE) or
@@ -424,10 +426,11 @@ def run_cv(cfg, samples, *, ablations: str = "", baselines: list[str] = (), mode
         keep(name, cross_validate(items, factory, cfg.eval.folds, cfg.eval.seed, groups,
                                   desc=name), time.time() - t0)
         log(f"{name}: {time.time() - t0:.0f} s")
-    ridge = make_baseline("ridge").name
-    if "full model" in preds and ridge in preds:
-        keep(FUSED, fuse_predictions(preds["full model"], preds[ridge]),
-             results["full model"]["_seconds"] + results[ridge]["_seconds"])
+    for base, fused in (("ridge", FUSED), ("angles", FUSED_ANGLES)):
+        name = make_baseline(base).name
+        if "full model" in preds and name in preds:
+            keep(fused, fuse_predictions(preds["full model"], preds[name]),
+                 results["full model"]["_seconds"] + results[name]["_seconds"])
     return results
 
 
@@ -449,7 +452,7 @@ def _cv_cmd(args: argparse.Namespace) -> int:
         samples = load_samples(cfg.data.dataset, cfg.data.path)
         bl = [b.strip() for b in args.baselines.split(",") if b.strip()]
         if bl == ["all"]:
-            bl = ["mean", "ridge", "posequality", "stgcn"]
+            bl = ["mean", "ridge", "angles", "posequality", "stgcn"]
         out = Path(args.out) if args.out else Path("runs") / f"cv_{cfg.name}"
         results = run_cv(cfg, samples, ablations=args.ablations.upper(), baselines=bl,
                          model=not args.no_model, out=out)

@@ -5,7 +5,7 @@
     python -m engine.results_tables uiprmd-within runs/cv_uiprmd   # from its pred_*.npz
     python -m engine.results_tables ablation runs/cv_kimore runs/abl_A ... runs/cv_kimore_stgcn
     python -m engine.results_tables average runs/cv_x_seeds runs/cv_x runs/cv_x_s1 runs/cv_x_s2
-    python -m engine.results_tables fuse runs/cv_x_fused runs/cv_x_seeds runs/cv_x_ridge
+    python -m engine.results_tables fuse runs/cv_x_fused runs/cv_x_seeds runs/cv_x_ridge [angles]
 
 Each argument after the dataset is a ``cv --out`` folder (its ``results.json``). For KIMORE the
 table adds each method's MAE as a multiple of the training-mean predictor's MAE on the same
@@ -23,7 +23,9 @@ the other commands read OUT like any run folder. Runs on other folds or units ar
 (the mean of the network's and the handcrafted ridge's score, weight 1/2 by design) for runs made
 separately, e.g. a seed average and a ``cv --no-model --baselines ridge`` run on the same folds
 (``cv`` adds the fused row itself when one run has both). OUT gets the two inputs' predictions and
-the fused ones as method "full model + handcrafted ridge (mean)", beside the other methods.
+the fused ones as method "full model + handcrafted ridge (mean)", beside the other methods. With
+``angles`` last, the baseline run's ``cv --baselines angles`` predictions (the ridge's features
+plus joint angles) are fused instead, as "full model + angles ridge (mean)".
 """
 
 from __future__ import annotations
@@ -168,25 +170,39 @@ def average(out: str, folders: list[str]) -> dict[str, dict]:
 
 
 BASELINE = "handcrafted + ridge"
+ANGLES = "handcrafted + angles + ridge"
 
 
-def fuse(out: str, model_folder: str, baseline_folder: str) -> dict[str, dict]:
-    """Mean of a run's full-model and another run's ridge predictions (see module doc)."""
-    from engine.evaluate import FUSED, fuse_predictions, prediction_file, summarize
+def fusion_names(with_: str = "ridge") -> tuple[str, str]:
+    """``fuse``'s last argument -> (the baseline's method name, the fused method's name)."""
+    from engine.evaluate import FUSED, FUSED_ANGLES
 
-    model, base = _predictions(model_folder, MODEL), _predictions(baseline_folder, BASELINE)
+    table = {"ridge": (BASELINE, FUSED), "angles": (ANGLES, FUSED_ANGLES)}
+    if with_ not in table:
+        raise ValueError(f"fuse with {with_!r}: use one of {sorted(table)}")
+    return table[with_]
+
+
+def fuse(out: str, model_folder: str, baseline_folder: str, with_: str = "ridge"
+         ) -> dict[str, dict]:
+    """Mean of a run's full-model and another run's ridge (or ``angles``) predictions (see
+    module doc)."""
+    from engine.evaluate import fuse_predictions, prediction_file, summarize
+
+    base_name, fused_name = fusion_names(with_)
+    model, base = _predictions(model_folder, MODEL), _predictions(baseline_folder, base_name)
     fused = fuse_predictions(model, base, baseline_folder)  # matches the units by key
     binary = bool(np.isin(model["y"], (0.0, 100.0)).all())
     results = json.loads((Path(model_folder) / "results.json").read_text())
     for name, r in json.loads((Path(baseline_folder) / "results.json").read_text()).items():
         results.setdefault(name, r)
     seconds = 0.0
-    for name, pred in ((MODEL, model), (BASELINE, base)):  # all three summarized alike
+    for name, pred in ((MODEL, model), (base_name, base)):  # all three summarized alike
         seconds += results[name].get("_seconds") or 0
         results[name] = {**summarize(pred, binary), "_seconds": results[name].get("_seconds")}
-    results[FUSED] = {**summarize(fused, binary), "_seconds": seconds}
+    results[fused_name] = {**summarize(fused, binary), "_seconds": seconds}
     Path(out).mkdir(parents=True, exist_ok=True)
-    for name, pred in ((MODEL, model), (BASELINE, base), (FUSED, fused)):
+    for name, pred in ((MODEL, model), (base_name, base), (fused_name, fused)):
         np.savez_compressed(prediction_file(out, name), **pred)
     (Path(out) / "results.json").write_text(json.dumps(results, indent=1))
     return results
@@ -208,16 +224,15 @@ def main(argv: list[str]) -> int:
               file=sys.stderr)
         return 2
     kind, folders = argv[0], argv[1:]
-    if kind == "fuse" and len(folders) != 3:
-        print("usage: python -m engine.results_tables fuse OUT MODEL_RUN BASELINE_RUN",
-              file=sys.stderr)
+    if kind == "fuse" and len(folders) not in (3, 4):
+        print("usage: python -m engine.results_tables fuse OUT MODEL_RUN BASELINE_RUN "
+              "[ridge|angles]", file=sys.stderr)
         return 2
     if kind in ("average", "fuse"):
-        from engine.evaluate import FUSED
-
         try:
             res = (average(folders[0], folders[1:]) if kind == "average"
                    else fuse(*folders))
+            base, fused = fusion_names(*folders[3:]) if kind == "fuse" else ("", "")
         except (OSError, ValueError, KeyError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -225,8 +240,8 @@ def main(argv: list[str]) -> int:
             print(f"{folders[0]}: {MODEL} averaged over {len(folders) - 1} runs: "
                   f"{_headline(res[MODEL])}")
         else:
-            print(f"{folders[0]}: {FUSED}: {_headline(res[FUSED])} ({MODEL}: "
-                  f"{_headline(res[MODEL])}; {BASELINE}: {_headline(res[BASELINE])})")
+            print(f"{folders[0]}: {fused}: {_headline(res[fused])} ({MODEL}: "
+                  f"{_headline(res[MODEL])}; {base}: {_headline(res[base])})")
         return 0
     if kind == "uiprmd-within":
         print(uiprmd_within(folders))

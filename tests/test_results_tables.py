@@ -139,6 +139,26 @@ def test_fuse_averages_model_and_ridge_unit_by_unit(tmp_path, capsys):
     assert res["full model + handcrafted ridge (mean)"]["_seconds"] == 62.0
 
 
+def test_fuse_with_the_angles_baseline(tmp_path, capsys):
+    import numpy as np
+
+    model = _seed_run(tmp_path / "m", [50.0, 50.0, 90.0, 30.0])
+    angles = _run(tmp_path / "a", "handcrafted + angles + ridge", [30.0, 70.0, 70.0, 10.0],
+                  results={"handcrafted + angles + ridge": {"_seconds": 3.0}})
+    out = tmp_path / "fused"
+    assert results_tables.main(["fuse", str(out), model, angles, "angles"]) == 0
+    assert "full model + angles ridge (mean): MAE 0.00" in capsys.readouterr().out
+    with np.load(out / "pred_full_model___angles_ridge__mean_.npz") as d:
+        assert d["pred"].tolist() == [40.0, 60.0, 80.0, 20.0]
+    res = json.loads((out / "results.json").read_text())
+    assert res["full model + angles ridge (mean)"]["_seconds"] == 63.0
+    # the plain ridge's predictions are not in that run, and an unknown fusion is named
+    assert results_tables.main(["fuse", str(tmp_path / "f"), model, angles]) == 2
+    assert "no 'handcrafted + ridge' predictions" in capsys.readouterr().err
+    assert results_tables.main(["fuse", str(tmp_path / "f"), model, angles, "pose"]) == 2
+    assert "'pose'" in capsys.readouterr().err and not (tmp_path / "f").exists()
+
+
 def test_fuse_refuses_other_folds_and_missing_predictions(tmp_path, capsys):
     model = _seed_run(tmp_path / "m", [50.0, 50.0, 90.0, 30.0])
     other = _ridge_run(tmp_path / "r", [30.0, 70.0, 70.0, 10.0], fold=(1, 1, 0, 0))

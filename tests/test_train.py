@@ -269,19 +269,24 @@ def test_cv_adds_the_fusion_of_the_model_and_the_ridge_when_both_ran(tmp_path):
     from dataclasses import replace
 
     from engine.datasets import load_kimore
-    from engine.evaluate import FUSED, prediction_file, run_cv
+    from engine.evaluate import FUSED, FUSED_ANGLES, prediction_file, run_cv
 
     path = _fake_kimore(tmp_path / "k.npz")
     cfg = quick_config(epochs=1)
     cfg = replace(cfg, data=replace(cfg.data, dataset="kimore", path=str(path), window=16),
                   eval=replace(cfg.eval, folds=3))
     out = tmp_path / "cv"
-    res = run_cv(cfg, load_kimore(path), baselines=["ridge"], out=out, log=lambda *a: None)
+    res = run_cv(cfg, load_kimore(path), baselines=["ridge", "angles"], out=out,
+                 log=lambda *a: None)
     assert FUSED in res and res[FUSED]["all"]["n"] == 12
-    load = {n: np.load(prediction_file(out, n)) for n in ("full model", "handcrafted + ridge", FUSED)}
-    both = (load["full model"]["pred"] + load["handcrafted + ridge"]["pred"]) / 2
-    assert np.allclose(load[FUSED]["pred"], both)
-    assert not np.allclose(load[FUSED]["pred"], load["full model"]["pred"])
+    names = ("full model", "handcrafted + ridge", FUSED, "handcrafted + angles + ridge",
+             FUSED_ANGLES)
+    load = {n: np.load(prediction_file(out, n)) for n in names}
+    for base, fused in ((names[1], FUSED), (names[3], FUSED_ANGLES)):
+        both = (load["full model"]["pred"] + load[base]["pred"]) / 2
+        assert np.allclose(load[fused]["pred"], both)
+        assert not np.allclose(load[fused]["pred"], load["full model"]["pred"])
+    assert not np.allclose(load[names[1]]["pred"], load[names[3]]["pred"])
     # without the ridge (or without the model) there is nothing to fuse
     assert FUSED not in run_cv(cfg, load_kimore(path), baselines=["mean"], log=lambda *a: None)
 
