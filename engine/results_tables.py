@@ -6,6 +6,7 @@
     python -m engine.results_tables ablation runs/cv_kimore runs/abl_A ... runs/cv_kimore_stgcn
     python -m engine.results_tables average runs/cv_x_seeds runs/cv_x runs/cv_x_s1 runs/cv_x_s2
     python -m engine.results_tables fuse runs/cv_x_fused runs/cv_x_seeds runs/cv_x_ridge [angles]
+    python -m engine.results_tables compare RUN_A "METHOD A" RUN_B "METHOD B"
 
 Each argument after the dataset is a ``cv --out`` folder (its ``results.json``). For KIMORE the
 table adds each method's MAE as a multiple of the training-mean predictor's MAE on the same
@@ -26,12 +27,20 @@ separately, e.g. a seed average and a ``cv --no-model --baselines ridge`` run on
 the fused ones as method "full model + handcrafted ridge (mean)", beside the other methods. With
 ``angles`` last, the baseline run's ``cv --baselines angles`` predictions (the ridge's features
 plus joint angles) are fused instead, as "full model + angles ridge (mean)".
+
+``compare RUN_A METHOD_A RUN_B METHOD_B`` asks whether a difference between two methods on the
+same units and folds is more than the luck of which people were in the data: a paired bootstrap
+over subjects (1,000 resamples of the subjects with replacement, seed 0; each resample keeps a
+subject's units together and scores both methods on them). It prints each method's figure (pooled
+MAE and within-exercise Spearman, or mean AUC for binary labels), the difference A - B with its
+95 % interval, and the share of resamples in which A is better.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -208,6 +217,44 @@ def fuse(out: str, model_folder: str, baseline_folder: str, with_: str = "ridge"
     return results
 
 
+def compare(a_folder: str, a_method: str, b_folder: str, b_method: str, n: int = 1000,
+            seed: int = 0) -> dict[str, dict]:
+    """Paired subject bootstrap of two methods (see module doc) -> per metric: ``a``, ``b``,
+    ``diff`` (A - B on the data as it is), ``lo`` / ``hi`` (95 % interval of the difference) and
+    ``a_better`` (share of resamples where A is better: lower MAE, higher SRCC or AUC)."""
+    from engine.evaluate import align_units, summarize
+
+    a = _predictions(a_folder, a_method)
+    b = align_units(a, _predictions(b_folder, b_method), b_folder)
+    binary = bool(np.isin(a["y"], (0.0, 100.0)).all())
+    metrics = {"auc": +1} if binary else {"mae": -1, "srcc_within": +1}  # sign: higher is better
+
+    def figures(idx):
+        with warnings.catch_warnings():  # a resample may leave a subject with one class only
+            warnings.simplefilter("ignore", RuntimeWarning)
+            fa = summarize({k: v[idx] for k, v in a.items()}, binary)["all"]
+            fb = summarize({k: v[idx] for k, v in b.items()}, binary)["all"]
+        return {m: (fa[m], fb[m]) for m in metrics}
+
+    subjects = np.asarray(a["subject"])
+    units = {s: np.flatnonzero(subjects == s) for s in np.unique(subjects)}
+    names = list(units)
+    rng = np.random.default_rng(seed)
+    boot = {m: [] for m in metrics}
+    for _ in range(n):
+        idx = np.concatenate([units[s] for s in rng.choice(names, len(names))])
+        for m, (x, y) in figures(idx).items():
+            boot[m].append(x - y)
+    out = {}
+    for m, (x, y) in figures(np.arange(len(subjects))).items():
+        d = np.asarray(boot[m], float)
+        d = d[np.isfinite(d)]
+        out[m] = {"a": x, "b": y, "diff": x - y, "lo": float(np.percentile(d, 2.5)),
+                  "hi": float(np.percentile(d, 97.5)),
+                  "a_better": float(np.mean(metrics[m] * d > 0))}
+    return out
+
+
 def _headline(res: dict) -> str:
     pooled = res["all"]
     return (f"mean AUC {pooled['auc']:.3f}" if "auc" in pooled
@@ -218,7 +265,7 @@ def main(argv: list[str]) -> int:
     if argv and argv[0] in ("-h", "--help"):
         print(__doc__.strip())
         return 0
-    kinds = ("kimore", "uiprmd", "uiprmd-within", "ablation", "average", "fuse")
+    kinds = ("kimore", "uiprmd", "uiprmd-within", "ablation", "average", "fuse", "compare")
     if len(argv) < 2 or argv[0] not in kinds:
         print(f"usage: python -m engine.results_tables {{{','.join(kinds)}}} RUN_FOLDER ...",
               file=sys.stderr)
@@ -228,6 +275,23 @@ def main(argv: list[str]) -> int:
         print("usage: python -m engine.results_tables fuse OUT MODEL_RUN BASELINE_RUN "
               "[ridge|angles]", file=sys.stderr)
         return 2
+    if kind == "compare":
+        if len(folders) != 4:
+            print('usage: python -m engine.results_tables compare RUN_A "METHOD A" RUN_B '
+                  '"METHOD B"', file=sys.stderr)
+            return 2
+        try:
+            res = compare(*folders)
+        except (OSError, ValueError, KeyError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"A = {folders[1]} ({folders[0]}); B = {folders[3]} ({folders[2]}); "
+              "paired bootstrap over subjects, 1,000 resamples")
+        for m, r in res.items():
+            print(f"{m}: A {r['a']:.3f}, B {r['b']:.3f}, A - B {r['diff']:+.3f} "
+                  f"(95 % interval {r['lo']:+.3f} to {r['hi']:+.3f}); A better in "
+                  f"{100 * r['a_better']:.1f} % of resamples")
+        return 0
     if kind in ("average", "fuse"):
         try:
             res = (average(folders[0], folders[1:]) if kind == "average"

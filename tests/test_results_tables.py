@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from engine import results_tables
 
 
@@ -170,3 +172,48 @@ def test_fuse_refuses_other_folds_and_missing_predictions(tmp_path, capsys):
     assert "no 'handcrafted + ridge' predictions" in capsys.readouterr().err
     assert results_tables.main(["fuse", str(tmp_path / "f"), model]) == 2
     assert "usage" in capsys.readouterr().err
+
+
+def _many(folder, method, pred, y, subject, movement):
+    import numpy as np
+
+    from engine.evaluate import prediction_file
+
+    _write(folder, {method: {"_seconds": 1.0}})
+    n = len(y)
+    np.savez(prediction_file(folder, method), key=np.array([f"{s}/{m}" for s, m in
+                                                            zip(subject, movement, strict=True)]),
+             y=np.asarray(y, float), pred=np.asarray(pred, float), movement=np.asarray(movement),
+             subject=np.asarray(subject), fold=np.arange(n) % 2)
+    return str(folder)
+
+
+def test_compare_bootstraps_subjects_and_tells_a_real_gain_from_none(tmp_path, capsys):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    subject = np.repeat([f"s{i}" for i in range(30)], 2)
+    movement = np.tile(["squat", "lunge"], 30)
+    y = rng.uniform(20, 90, 60)
+    good = _many(tmp_path / "good", "full model", y + rng.normal(0, 3, 60), y, subject, movement)
+    bad = _many(tmp_path / "bad", "ridge", y + rng.normal(0, 15, 60), y, subject, movement)
+    res = results_tables.compare(good, "full model", bad, "ridge")
+    mae = res["mae"]
+    assert mae["diff"] == pytest.approx(mae["a"] - mae["b"]) and mae["diff"] < -5
+    assert mae["lo"] <= mae["diff"] <= mae["hi"] < 0 and mae["a_better"] == 1.0
+    assert res["srcc_within"]["a_better"] > 0.99
+    # a method against itself: no difference, and never "better"
+    same = results_tables.compare(good, "full model", good, "full model")
+    assert same["mae"]["diff"] == 0 and same["mae"]["lo"] == same["mae"]["hi"] == 0
+    assert same["mae"]["a_better"] == 0
+    # binary labels are compared by mean AUC
+    yb = np.where(y > 55, 100.0, 0.0)
+    a = _many(tmp_path / "ba", "full model", y + rng.normal(0, 5, 60), yb, subject, movement)
+    b = _many(tmp_path / "bb", "full model", rng.uniform(0, 100, 60), yb, subject, movement)
+    auc = results_tables.compare(a, "full model", b, "full model")
+    assert set(auc) == {"auc"} and auc["auc"]["diff"] > 0.2 and auc["auc"]["a_better"] > 0.99
+    assert results_tables.main(["compare", good, "full model", bad, "ridge"]) == 0
+    assert "A better in 100.0 % of resamples" in capsys.readouterr().out
+    assert results_tables.main(["compare", good, "full model", bad, "nothing"]) == 2
+    assert "nothing" in capsys.readouterr().err
+    assert results_tables.main(["compare", good, "full model"]) == 2
