@@ -19,6 +19,8 @@ within each subject (:func:`engine.evaluate.auc_within`), side by side.
 averaged, which equals averaging the seeds' networks fold by fold. It writes OUT's
 ``pred_full_model.npz`` and ``results.json`` (with the first run's other methods beside it), so
 the other commands read OUT like any run folder. Runs on other folds or units are refused.
+Runs of two configs on the same folds and units average the same way: e.g. joint-input and
+bone-input networks (``model.input_bones``) make a two-stream ensemble.
 
 ``fuse OUT MODEL_RUN BASELINE_RUN`` is the late fusion of :func:`engine.evaluate.fuse_predictions`
 (the mean of the network's and the handcrafted ridge's score, weight 1/2 by design) for runs made
