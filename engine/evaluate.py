@@ -351,6 +351,8 @@ def prediction_file(folder: str | Path, method: str) -> Path:
 FUSED = "full model + handcrafted ridge (mean)"
 #: The same with the ``angles`` baseline (the ridge's features plus joint angles).
 FUSED_ANGLES = "full model + angles ridge (mean)"
+#: Baseline key (:func:`engine.baselines.make_baseline`) -> the method name of its fusion.
+FUSIONS: dict[str, str] = {"ridge": FUSED, "angles": FUSED_ANGLES}
 
 
 def fuse_predictions(model: dict, baseline: dict, where: str = "baseline") -> dict:
@@ -426,7 +428,7 @@ def run_cv(cfg, samples, *, ablations: str = "", baselines: list[str] = (), mode
         keep(name, cross_validate(items, factory, cfg.eval.folds, cfg.eval.seed, groups,
                                   desc=name), time.time() - t0)
         log(f"{name}: {time.time() - t0:.0f} s")
-    for base, fused in (("ridge", FUSED), ("angles", FUSED_ANGLES)):
+    for base, fused in FUSIONS.items():
         name = make_baseline(base).name
         if "full model" in preds and name in preds:
             keep(fused, fuse_predictions(preds["full model"], preds[name]),

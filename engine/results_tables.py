@@ -160,6 +160,11 @@ def _predictions(folder: str, method: str) -> dict[str, np.ndarray]:
         return {k: d[k] for k in d.files}
 
 
+def _binary(pred: dict) -> bool:
+    """Binary labels (UI-PRMD: correct 100 / incorrect 0) are summarized by AUC."""
+    return bool(np.isin(pred["y"], (0.0, 100.0)).all())
+
+
 def average(out: str, folders: list[str]) -> dict[str, dict]:
     """Average the "full model" predictions of ``folders`` into ``out`` (see module doc)."""
     from engine.evaluate import align_units, prediction_file, summarize
@@ -170,7 +175,7 @@ def average(out: str, folders: list[str]) -> dict[str, dict]:
     first = _predictions(folders[0], MODEL)
     runs = [first] + [align_units(first, _predictions(f, MODEL), f) for f in folders[1:]]
     merged = dict(first, pred=np.mean([r["pred"] for r in runs], axis=0))
-    binary = bool(np.isin(first["y"], (0.0, 100.0)).all())  # UI-PRMD: correct 100 / incorrect 0
+    binary = _binary(first)
     seconds = sum(m[MODEL].get("_seconds", 0) or 0 for m in metas)
     results = metas[0]
     results[MODEL] = {**summarize(merged, binary), "_seconds": seconds}
@@ -180,18 +185,14 @@ def average(out: str, folders: list[str]) -> dict[str, dict]:
     return results
 
 
-BASELINE = "handcrafted + ridge"
-ANGLES = "handcrafted + angles + ridge"
-
-
 def fusion_names(with_: str = "ridge") -> tuple[str, str]:
     """``fuse``'s last argument -> (the baseline's method name, the fused method's name)."""
-    from engine.evaluate import FUSED, FUSED_ANGLES
+    from engine.baselines import make_baseline
+    from engine.evaluate import FUSIONS
 
-    table = {"ridge": (BASELINE, FUSED), "angles": (ANGLES, FUSED_ANGLES)}
-    if with_ not in table:
-        raise ValueError(f"fuse with {with_!r}: use one of {sorted(table)}")
-    return table[with_]
+    if with_ not in FUSIONS:
+        raise ValueError(f"fuse with {with_!r}: use one of {sorted(FUSIONS)}")
+    return make_baseline(with_).name, FUSIONS[with_]
 
 
 def fuse(out: str, model_folder: str, baseline_folder: str, with_: str = "ridge"
@@ -203,7 +204,7 @@ def fuse(out: str, model_folder: str, baseline_folder: str, with_: str = "ridge"
     base_name, fused_name = fusion_names(with_)
     model, base = _predictions(model_folder, MODEL), _predictions(baseline_folder, base_name)
     fused = fuse_predictions(model, base, baseline_folder)  # matches the units by key
-    binary = bool(np.isin(model["y"], (0.0, 100.0)).all())
+    binary = _binary(model)
     results = json.loads((Path(model_folder) / "results.json").read_text())
     for name, r in json.loads((Path(baseline_folder) / "results.json").read_text()).items():
         results.setdefault(name, r)
@@ -228,7 +229,7 @@ def compare(a_folder: str, a_method: str, b_folder: str, b_method: str, n: int =
 
     a = _predictions(a_folder, a_method)
     b = align_units(a, _predictions(b_folder, b_method), b_folder)
-    binary = bool(np.isin(a["y"], (0.0, 100.0)).all())
+    binary = _binary(a)
     metrics = {"auc": +1} if binary else {"mae": -1, "srcc_within": +1}  # sign: higher is better
 
     def figures(idx):

@@ -68,19 +68,32 @@ def test_uiprmd_within_table_recomputes_both_aucs_from_saved_predictions(tmp_pat
     assert "| squat | 0.750 / 1.000 |" in out and "| **worst** | 0.750 / 1.000 |" in out
 
 
+def _many(folder, method, pred, y, subject, movement, fold=None, results=None):
+    """A cv run folder holding ``method``'s predictions of one unit per (subject, movement)
+    pair, in the order given (folds alternate unless given)."""
+    import numpy as np
+
+    from engine.evaluate import prediction_file
+
+    _write(folder, results or {method: {"_seconds": 1.0}})
+    np.savez(prediction_file(folder, method), key=np.array([f"{s}/{m}" for s, m in
+                                                            zip(subject, movement, strict=True)]),
+             y=np.asarray(y, float), pred=np.asarray(pred, float), movement=np.asarray(movement),
+             subject=np.asarray(subject),
+             fold=np.arange(len(y)) % 2 if fold is None else np.asarray(fold))
+    return str(folder)
+
+
 def _run(folder, method, pred, y=(40.0, 60.0, 80.0, 20.0), fold=(0, 0, 1, 1),
          order=(0, 1, 2, 3), results=None):
     """A cv run folder holding ``method``'s predictions of four units, stored in ``order``."""
     import numpy as np
 
-    from engine.evaluate import prediction_file
-
     o = list(order)
-    _write(folder, results or {method: {"_seconds": 60.0}, "training mean": {"_seconds": 0.0}})
-    np.savez(prediction_file(folder, method), key=np.array(["a/sq", "b/sq", "c/sq", "d/sq"])[o],
-             y=np.array(y)[o], pred=np.array(pred, float)[o], movement=np.array(["squat"] * 4),
-             subject=np.array(["a", "b", "c", "d"])[o], fold=np.array(fold)[o])
-    return str(folder)
+    return _many(folder, method, np.array(pred, float)[o], np.array(y)[o],
+                 np.array(["a", "b", "c", "d"])[o], ["squat"] * 4, fold=np.array(fold)[o],
+                 results=results or {method: {"_seconds": 60.0},
+                                     "training mean": {"_seconds": 0.0}})
 
 
 def _seed_run(folder, pred, **kw):
@@ -172,20 +185,6 @@ def test_fuse_refuses_other_folds_and_missing_predictions(tmp_path, capsys):
     assert "no 'handcrafted + ridge' predictions" in capsys.readouterr().err
     assert results_tables.main(["fuse", str(tmp_path / "f"), model]) == 2
     assert "usage" in capsys.readouterr().err
-
-
-def _many(folder, method, pred, y, subject, movement):
-    import numpy as np
-
-    from engine.evaluate import prediction_file
-
-    _write(folder, {method: {"_seconds": 1.0}})
-    n = len(y)
-    np.savez(prediction_file(folder, method), key=np.array([f"{s}/{m}" for s, m in
-                                                            zip(subject, movement, strict=True)]),
-             y=np.asarray(y, float), pred=np.asarray(pred, float), movement=np.asarray(movement),
-             subject=np.asarray(subject), fold=np.arange(n) % 2)
-    return str(folder)
 
 
 def test_compare_bootstraps_subjects_and_tells_a_real_gain_from_none(tmp_path, capsys):
