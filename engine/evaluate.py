@@ -19,7 +19,7 @@ import argparse
 import json
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import replace
 from pathlib import Path
 
@@ -217,14 +217,20 @@ def cross_validate(items, make_predictor, folds: int = 5, seed: int = 0, groups=
     splits = subject_kfold(subjects, folds, groups=groups, seed=seed)
     per_item = np.full(len(items), np.nan)
     fold_of = np.full(len(items), -1)
+    chosen: dict[str, str] = {}  # unit key -> what the predictor chose for it, if it chooses
     for f, (tr, te) in enumerate(tqdm(splits, desc=desc, disable=not progress, unit="fold")):
         pred = make_predictor()
         pred.fit([items[i] for i in tr])
         per_item[te] = pred.predict([items[i] for i in te])
         fold_of[te] = f
+        for i in te:
+            if getattr(pred, "chosen", None):
+                chosen[items[i].key] = pred.chosen[items[i].movement_name]
     out = unit_predictions(items, per_item)
     key_fold = {it.key: fold_of[i] for i, it in enumerate(items)}
     out["fold"] = np.array([key_fold[k] for k in out["key"]])
+    if chosen:
+        out["chosen"] = np.array([chosen[k] for k in out["key"]])
     return out
 
 
@@ -327,9 +333,10 @@ def add_cv(sub: argparse._SubParsersAction, name: str) -> None:
     p.add_argument("--config", required=True, help="experiment YAML")
     p.add_argument("--data", help="dataset file (overrides data.path)")
     p.add_argument("--ablations", default="", help="e.g. ABCDEF: also run these variants")
-    p.add_argument("--baselines", default="", help="comma list: mean,ridge,angles,posequality,"
-                   "stgcn or 'all'; with the model, 'ridge' and 'angles' also add their fused "
-                   "rows (the mean of the network's and the baseline's score)")
+    p.add_argument("--baselines", default="", help="comma list: mean,ridge,angles,select,"
+                   "posequality,stgcn or 'all'; with the model, 'ridge', 'angles' and 'select' "
+                   "also add their fused rows (the mean of the network's and the baseline's "
+                   "score)")
     p.add_argument("--no-model", action="store_true", help="skip the full model")
     p.add_argument("--folds", type=int, default=None,
                    help="override eval.folds (e.g. the number of subjects: leave one subject out)")
@@ -351,8 +358,10 @@ def prediction_file(folder: str | Path, method: str) -> Path:
 FUSED = "full model + handcrafted ridge (mean)"
 #: The same with the ``angles`` baseline (the ridge's features plus joint angles).
 FUSED_ANGLES = "full model + angles ridge (mean)"
+#: The same with the ``select`` baseline (feature set chosen inside each training fold).
+FUSED_SELECT = "full model + selected ridge (mean)"
 #: Baseline key (:func:`engine.baselines.make_baseline`) -> the method name of its fusion.
-FUSIONS: dict[str, str] = {"ridge": FUSED, "angles": FUSED_ANGLES}
+FUSIONS: dict[str, str] = {"ridge": FUSED, "angles": FUSED_ANGLES, "select": FUSED_SELECT}
 
 
 def fuse_predictions(model: dict, baseline: dict, where: str = "baseline") -> dict:
@@ -428,6 +437,10 @@ def run_cv(cfg, samples, *, ablations: str = "", baselines: list[str] = (), mode
         keep(name, cross_validate(items, factory, cfg.eval.folds, cfg.eval.seed, groups,
                                   desc=name), time.time() - t0)
         log(f"{name}: {time.time() - t0:.0f} s")
+        if "chosen" in preds[name]:
+            log(f"{name}, chosen per movement (units): " + "; ".join(
+                f"{m}: {dict(Counter(preds[name]['chosen'][preds[name]['movement'] == m]))}"
+                for m in sorted(set(preds[name]["movement"].tolist()))))
     for base, fused in FUSIONS.items():
         name = make_baseline(base).name
         if "full model" in preds and name in preds:
@@ -454,7 +467,7 @@ def _cv_cmd(args: argparse.Namespace) -> int:
         samples = load_samples(cfg.data.dataset, cfg.data.path)
         bl = [b.strip() for b in args.baselines.split(",") if b.strip()]
         if bl == ["all"]:
-            bl = ["mean", "ridge", "angles", "posequality", "stgcn"]
+            bl = ["mean", "ridge", "angles", "select", "posequality", "stgcn"]
         out = Path(args.out) if args.out else Path("runs") / f"cv_{cfg.name}"
         results = run_cv(cfg, samples, ablations=args.ablations.upper(), baselines=bl,
                          model=not args.no_model, out=out)

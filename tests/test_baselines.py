@@ -106,3 +106,87 @@ def test_angles_baseline_learns_a_score_carried_by_a_joint_angle():
     angles = make_baseline("angles", fps=30.0).fit(train).predict(test)
     mean = make_baseline("mean").fit(train).predict(test)
     assert np.abs(angles - y).mean() < 0.4 * np.abs(mean - y).mean()
+
+
+def _knee_bend_items(rng, n: int, when, subjects: int = 10):
+    """Items of one movement: a left-knee bend of fixed depth whose peak comes at ``when(i)``
+    (0: at the start, 1: at the end of the sequence); the score is 100 × that timing."""
+    from types import SimpleNamespace
+
+    items = []
+    t = np.linspace(0, 1, 40)
+    for i in range(n):
+        peak = when(i)
+        seq = _pose().repeat(40, axis=0) + rng.normal(0, 0.005, (40, skeleton.NUM_JOINTS, 3))
+        bend = np.exp(-0.5 * ((t - peak) / 0.12) ** 2) * np.pi / 3
+        knee = seq[:, K["left_knee"]]
+        seq[:, K["left_ankle"]] = knee + 0.45 * np.stack(
+            [np.zeros_like(bend), -np.cos(bend), -np.sin(bend)], 1)
+        items.append(SimpleNamespace(joints=seq, score=100 * peak, movement_name="lunge",
+                                     subject=f"s{i % subjects}"))
+    return items
+
+
+def test_asymmetry_and_curves_features():
+    from engine.baselines import ANGLE_PAIRS, angle_curves, asymmetry_features, feature_blocks
+
+    still = _pose(right_elbow=(-0.5, 1.5, 0), right_wrist=(-0.5, 1.8, 0)).repeat(10, axis=0)
+    assert [ANGLES[a].replace("left_", "") for a, _ in ANGLE_PAIRS] == \
+        [ANGLES[b].replace("right_", "") for _, b in ANGLE_PAIRS]
+    sym = asymmetry_features(still)
+    # arms mirrored: only the knees differ (the right shin is bent back 90°)
+    knee = [p for p, (a, _) in enumerate(ANGLE_PAIRS) if ANGLES[a] == "left_knee_flexion"][0]
+    assert sym.shape == (20,)
+    assert sym[4 * knee: 4 * knee + 2] == pytest.approx([90, 90], abs=1e-3)
+    assert np.allclose(np.delete(sym, range(4 * knee, 4 * knee + 4)), 0, atol=1e-6)
+    rng = np.random.default_rng(2)
+    early, late = _knee_bend_items(rng, 2, lambda i: (0.25, 0.75)[i])
+    # the same bend at another time: equal summaries, different curves
+    fe, fl = angle_features(early.joints), angle_features(late.joints)
+    i = ANGLES.index("left_knee_flexion")
+    assert fe[[i + 2 * 17, i + 3 * 17]] == pytest.approx(fl[[i + 2 * 17, i + 3 * 17]], abs=2)
+    ce, cl = angle_curves(early.joints), angle_curves(late.joints)
+    assert ce.shape == (17 * 8,)
+    assert np.abs(ce[8 * i: 8 * i + 8] - cl[8 * i: 8 * i + 8]).max() > 30
+    blocks = feature_blocks(early.joints)
+    assert [len(blocks[n]) for n in blocks] == [154, 154 + 102, 154 + 102 + 20, 154 + 102 + 136]
+
+
+def test_select_baseline_picks_the_features_that_carry_the_score_inside_the_fold():
+    """The score is the timing of a knee bend: only the angle curves carry it, so the inner
+    subject-disjoint CV chooses them and the model beats the fixed angles set."""
+    from engine.baselines import make_baseline
+
+    rng = np.random.default_rng(3)
+    items = _knee_bend_items(rng, 80, lambda i: rng.uniform(0.15, 0.85))
+    train, test = items[:60], items[60:]
+    y = np.array([it.score for it in test])
+    sel = make_baseline("select", fps=30.0).fit(train)
+    assert sel.chosen == {"lunge": "angles + curves"}
+    assert set(sel.inner["lunge"]) == {"kinematic", "angles", "angles + asymmetry",
+                                      "angles + curves"}
+    assert sel.inner["lunge"]["angles + curves"] == max(sel.inner["lunge"].values())
+    err = np.abs(sel.predict(test) - y).mean()
+    angles = make_baseline("angles", fps=30.0).fit(train).predict(test)
+    assert err < 0.7 * np.abs(angles - y).mean()
+    # binary labels: chosen by inner AUC, probability ×100 as the score
+    for it in items:
+        it.score = 100.0 * (it.score > 50)
+    sel = make_baseline("select", binary=True).fit(train)
+    assert sel.chosen["lunge"] == "angles + curves"
+    from sklearn.metrics import roc_auc_score
+
+    p = sel.predict(test)
+    assert ((p >= 0) & (p <= 100)).all()
+    lab = [it.score > 50 for it in test]
+    fixed = make_baseline("angles", binary=True).fit(train).predict(test)
+    assert roc_auc_score(lab, p) > max(0.8, roc_auc_score(lab, fixed) + 0.1)
+
+
+def test_select_baseline_with_one_person_keeps_the_smallest_set():
+    from engine.baselines import make_baseline
+
+    items = _knee_bend_items(np.random.default_rng(4), 20, lambda i: i / 20, subjects=1)
+    sel = make_baseline("select").fit(items)
+    assert sel.chosen == {"lunge": "kinematic"}
+    assert np.isfinite(sel.predict(items)).all()
