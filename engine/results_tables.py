@@ -5,8 +5,9 @@
     python -m engine.results_tables uiprmd-within runs/cv_uiprmd   # from its pred_*.npz
     python -m engine.results_tables ablation runs/cv_kimore runs/abl_A ... runs/cv_kimore_stgcn
     python -m engine.results_tables average runs/cv_x_seeds runs/cv_x runs/cv_x_s1 runs/cv_x_s2
-    python -m engine.results_tables fuse runs/cv_x_fused runs/cv_x_seeds runs/cv_x_ridge [angles]
+    python -m engine.results_tables fuse runs/cv_x_fused runs/cv_x_seeds runs/cv_x_ridge [angles|select]
     python -m engine.results_tables compare RUN_A "METHOD A" RUN_B "METHOD B"
+    python -m engine.results_tables plot-kimore OUT.png RUN_FOLDER ...
 
 Each argument after the dataset is a ``cv --out`` folder (its ``results.json``). For KIMORE the
 table adds each method's MAE as a multiple of the training-mean predictor's MAE on the same
@@ -28,7 +29,9 @@ separately, e.g. a seed average and a ``cv --no-model --baselines ridge`` run on
 (``cv`` adds the fused row itself when one run has both). OUT gets the two inputs' predictions and
 the fused ones as method "full model + handcrafted ridge (mean)", beside the other methods. With
 ``angles`` last, the baseline run's ``cv --baselines angles`` predictions (the ridge's features
-plus joint angles) are fused instead, as "full model + angles ridge (mean)".
+plus joint angles) are fused instead, as "full model + angles ridge (mean)"; with ``select``, the
+``cv --baselines select`` predictions (feature set chosen inside each training fold), as "full
+model + selected ridge (mean)".
 
 ``compare RUN_A METHOD_A RUN_B METHOD_B`` asks whether a difference between two methods on the
 same units and folds is more than the luck of which people were in the data: a paired bootstrap
@@ -36,6 +39,12 @@ over subjects (1,000 resamples of the subjects with replacement, seed 0; each re
 subject's units together and scores both methods on them). It prints each method's figure (pooled
 MAE and within-exercise Spearman, or mean AUC for binary labels), the difference A - B with its
 95 % interval, and the share of resamples in which A is better.
+
+``plot-kimore OUT.png RUN...`` draws what the KIMORE targets ask, per exercise and method: the MAE
+as a multiple of the training-mean predictor's (target line at 0.75) and the Spearman correlation
+within the exercise (target 0.6 on average). The methods are every method of the runs given (a
+method in several runs is taken from the last, as in the tables), except the training mean
+itself, which must be among them.
 """
 
 from __future__ import annotations
@@ -258,6 +267,47 @@ def compare(a_folder: str, a_method: str, b_folder: str, b_method: str, n: int =
     return out
 
 
+def plot_kimore(out: str, results: dict[str, dict]) -> dict[str, list[float]]:
+    """Grouped bars: × mean MAE and within-exercise SRCC per exercise, one bar per method,
+    saved to ``out``; returns the plotted × mean MAE per method, in the exercises' order."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if "training mean" not in results:
+        raise ValueError("plot-kimore needs a run with the 'training mean' baseline "
+                         "(cv --baselines mean) among the folders: it is the 1.0 of the plot")
+    mean = results["training mean"]
+    methods = [m for m in results if m != "training mean"]
+    moves = [m for m in mean if m != "all" and not m.startswith("_")]
+    fig, axes = plt.subplots(2, 1, figsize=(10, 8), sharex=True)
+    width = 0.8 / max(1, len(methods))
+    x = np.arange(len(moves))
+    ratios = {name: [results[name][m]["mae"] / mean[m]["mae"] for m in moves]
+              for name in methods}
+    for i, name in enumerate(methods):
+        pos = x - 0.4 + width * (i + 0.5)
+        axes[0].bar(pos, ratios[name], width, label=name)
+        axes[1].bar(pos, [results[name][m]["srcc"] for m in moves], width)
+    axes[0].axhline(0.75, color="k", ls="--", lw=1)
+    axes[0].axhline(1.0, color="grey", ls=":", lw=1)
+    axes[0].set_ylabel("MAE / training-mean MAE\n(target ≤ 0.75, dashed)")
+    axes[0].set_ylim(0.5, max(1.05, axes[0].get_ylim()[1]))
+    axes[1].axhline(0.6, color="k", ls="--", lw=1)
+    axes[1].set_ylabel("Spearman within the exercise\n(target ≥ 0.6 on average, dashed)")
+    axes[1].set_xticks(x, [m.replace(" with the arms in extension", "\n(arms in extension)")
+                           .replace(" on the transverse plane", "\n(transverse plane)")
+                           for m in moves], fontsize=8)
+    axes[0].set_title("KIMORE, 5-fold subject-disjoint CV, per exercise")
+    rows = (len(methods) + 2) // 3
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=3, fontsize=8)
+    fig.tight_layout(rect=(0, 0.035 * rows, 1, 1))
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return ratios
+
+
 def _headline(res: dict) -> str:
     pooled = res["all"]
     return (f"mean AUC {pooled['auc']:.3f}" if "auc" in pooled
@@ -268,7 +318,8 @@ def main(argv: list[str]) -> int:
     if argv and argv[0] in ("-h", "--help"):
         print(__doc__.strip())
         return 0
-    kinds = ("kimore", "uiprmd", "uiprmd-within", "ablation", "average", "fuse", "compare")
+    kinds = ("kimore", "uiprmd", "uiprmd-within", "ablation", "average", "fuse", "compare",
+             "plot-kimore")
     if len(argv) < 2 or argv[0] not in kinds:
         print(f"usage: python -m engine.results_tables {{{','.join(kinds)}}} RUN_FOLDER ...",
               file=sys.stderr)
@@ -276,7 +327,7 @@ def main(argv: list[str]) -> int:
     kind, folders = argv[0], argv[1:]
     if kind == "fuse" and len(folders) not in (3, 4):
         print("usage: python -m engine.results_tables fuse OUT MODEL_RUN BASELINE_RUN "
-              "[ridge|angles]", file=sys.stderr)
+              "[ridge|angles|select]", file=sys.stderr)
         return 2
     if kind == "compare":
         if len(folders) != 4:
@@ -312,6 +363,19 @@ def main(argv: list[str]) -> int:
         return 0
     if kind == "uiprmd-within":
         print(uiprmd_within(folders))
+        return 0
+    if kind == "plot-kimore":
+        if len(folders) < 2:
+            print("usage: python -m engine.results_tables plot-kimore OUT.png RUN_FOLDER ...",
+                  file=sys.stderr)
+            return 2
+        try:
+            ratios = plot_kimore(folders[0], load(folders[1:]))
+            print(f"{folders[0]}: {len(ratios)} methods; worst × mean MAE: " + "; ".join(
+                f"{name} {max(r):.2f}" for name, r in ratios.items()))
+        except (OSError, ValueError, KeyError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         return 0
     res = load(folders)
     if kind == "ablation":

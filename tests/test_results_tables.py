@@ -216,3 +216,23 @@ def test_compare_bootstraps_subjects_and_tells_a_real_gain_from_none(tmp_path, c
     assert results_tables.main(["compare", good, "full model", bad, "nothing"]) == 2
     assert "nothing" in capsys.readouterr().err
     assert results_tables.main(["compare", good, "full model"]) == 2
+
+
+def test_plot_kimore_draws_the_mae_ratio_and_needs_the_mean_predictor(tmp_path, capsys):
+    def res(maes, srcc=0.5):
+        per = {m: _metrics(v, srcc) for m, v in zip(("squat", "trunk rotation"), maes)}
+        return {**per, "all": {**_metrics(sum(maes) / 2), "srcc_within": srcc}}
+
+    base = _write(tmp_path / "base", {"training mean": res((20.0, 10.0), 0.0),
+                                      "handcrafted + ridge": res((18.0, 9.0))})
+    run = _write(tmp_path / "run", {"full model": res((15.0, 8.0), 0.6)})
+    out = tmp_path / "k.png"
+    assert results_tables.main(["plot-kimore", str(out), base, run]) == 0
+    assert out.read_bytes()[:4] == b"\x89PNG" and out.stat().st_size > 10_000
+    text = capsys.readouterr().out
+    assert "full model 0.80" in text and "handcrafted + ridge 0.90" in text
+    ratios = results_tables.plot_kimore(str(tmp_path / "k2.png"), results_tables.load([base, run]))
+    assert ratios == {"handcrafted + ridge": [0.9, 0.9], "full model": [0.75, 0.8]}
+    # without the training mean there is no 1.0 to divide by: a clear error, no plot
+    assert results_tables.main(["plot-kimore", str(tmp_path / "x.png"), run]) == 2
+    assert "training mean" in capsys.readouterr().err and not (tmp_path / "x.png").exists()
