@@ -223,9 +223,9 @@ def cross_validate(items, make_predictor, folds: int = 5, seed: int = 0, groups=
         pred.fit([items[i] for i in tr])
         per_item[te] = pred.predict([items[i] for i in te])
         fold_of[te] = f
-        for i in te:
-            if getattr(pred, "chosen", None):
-                chosen[items[i].key] = pred.chosen[items[i].movement_name]
+        choice = getattr(pred, "chosen", None)  # e.g. the ``select`` baseline's feature sets
+        if choice:
+            chosen.update({items[i].key: choice[items[i].movement_name] for i in te})
     out = unit_predictions(items, per_item)
     key_fold = {it.key: fold_of[i] for i, it in enumerate(items)}
     out["fold"] = np.array([key_fold[k] for k in out["key"]])
