@@ -159,6 +159,14 @@ def pose_features(joints: np.ndarray, frames: int = 32) -> np.ndarray:
     return resample_frames(np.asarray(joints, float), frames).reshape(-1)
 
 
+def by_movement(items) -> dict[str, list]:
+    """The items grouped by ``movement_name``, in order of first appearance."""
+    by: dict[str, list] = {}
+    for it in items:
+        by.setdefault(it.movement_name, []).append(it)
+    return by
+
+
 class _PerMovement:
     name = "baseline"
 
@@ -173,10 +181,7 @@ class _PerMovement:
         raise NotImplementedError
 
     def fit(self, items, val_items=None):
-        by: dict[str, list] = {}
-        for it in items:
-            by.setdefault(it.movement_name, []).append(it)
-        for m, its in by.items():
+        for m, its in by_movement(items).items():
             x = np.stack([self.features(it) for it in its])
             y = np.array([it.score for it in its])
             self.models[m] = self._fit_one(x, y)
@@ -201,10 +206,8 @@ class MeanPredictor(_PerMovement):
     name = "training mean"
 
     def fit(self, items, val_items=None):
-        by: dict[str, list] = {}
-        for it in items:
-            by.setdefault(it.movement_name, []).append(it.score)
-        self.means = {m: float(np.mean(v)) for m, v in by.items()}
+        self.means = {m: float(np.mean([it.score for it in its]))
+                      for m, its in by_movement(items).items()}
         return self
 
     def predict(self, items) -> np.ndarray:
@@ -251,10 +254,7 @@ class SelectedRidge(HandcraftedRidge):
         return feature_blocks(it.joints, self.fps)[self.chosen[it.movement_name]]
 
     def fit(self, items, val_items=None):
-        by: dict[str, list] = {}
-        for it in items:
-            by.setdefault(it.movement_name, []).append(it)
-        for m, its in by.items():
+        for m, its in by_movement(items).items():
             blocks = [feature_blocks(it.joints, self.fps) for it in its]
             y = np.array([it.score for it in its])
             subjects = np.array([it.subject for it in its])
