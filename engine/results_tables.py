@@ -6,7 +6,7 @@
     python -m engine.results_tables ablation runs/cv_kimore runs/abl_A ... runs/cv_kimore_stgcn
     python -m engine.results_tables average runs/cv_x_seeds runs/cv_x runs/cv_x_s1 runs/cv_x_s2
     python -m engine.results_tables fuse runs/cv_x_fused runs/cv_x_seeds runs/cv_x_ridge [angles|select]
-    python -m engine.results_tables compare RUN_A "METHOD A" RUN_B "METHOD B"
+    python -m engine.results_tables compare RUN_A "METHOD A" RUN_B "METHOD B" ["MOVEMENT"]
     python -m engine.results_tables plot-kimore OUT.png RUN_FOLDER ...
 
 Each argument after the dataset is a ``cv --out`` folder (its ``results.json``). For KIMORE the
@@ -33,12 +33,13 @@ plus joint angles) are fused instead, as "full model + angles ridge (mean)"; wit
 ``cv --baselines select`` predictions (feature set chosen inside each training fold), as "full
 model + selected ridge (mean)".
 
-``compare RUN_A METHOD_A RUN_B METHOD_B`` asks whether a difference between two methods on the
+``compare RUN_A METHOD_A RUN_B METHOD_B [MOVEMENT]`` asks whether a difference between two methods on the
 same units and folds is more than the luck of which people were in the data: a paired bootstrap
 over subjects (1,000 resamples of the subjects with replacement, seed 0; each resample keeps a
 subject's units together and scores both methods on them). It prints each method's figure (pooled
 MAE and within-exercise Spearman, or mean AUC for binary labels), the difference A - B with its
-95 % interval, and the share of resamples in which A is better.
+95 % interval, and the share of resamples in which A is better. With a MOVEMENT (e.g. "lifting
+of the arms") only that movement's units are compared.
 
 ``plot-kimore OUT.png RUN...`` draws what the KIMORE targets ask, per exercise and method: the MAE
 as a multiple of the training-mean predictor's (target line at 0.75) and the Spearman correlation
@@ -229,15 +230,22 @@ def fuse(out: str, model_folder: str, baseline_folder: str, with_: str = "ridge"
     return results
 
 
-def compare(a_folder: str, a_method: str, b_folder: str, b_method: str, n: int = 1000,
-            seed: int = 0) -> dict[str, dict]:
+def compare(a_folder: str, a_method: str, b_folder: str, b_method: str,
+            movement: str | None = None, n: int = 1000, seed: int = 0) -> dict[str, dict]:
     """Paired subject bootstrap of two methods (see module doc) -> per metric: ``a``, ``b``,
     ``diff`` (A - B on the data as it is), ``lo`` / ``hi`` (95 % interval of the difference) and
-    ``a_better`` (share of resamples where A is better: lower MAE, higher SRCC or AUC)."""
+    ``a_better`` (share of resamples where A is better: lower MAE, higher SRCC or AUC).
+    ``movement``: only that movement's units (e.g. one KIMORE exercise)."""
     from engine.evaluate import align_units, summarize
 
     a = _predictions(a_folder, a_method)
     b = align_units(a, _predictions(b_folder, b_method), b_folder)
+    if movement is not None:
+        keep = np.asarray(a["movement"]) == movement
+        if not keep.any():
+            raise ValueError(f"no units of movement {movement!r} in {a_folder}; it has "
+                             f"{sorted(set(np.asarray(a['movement']).tolist()))}")
+        a, b = ({k: np.asarray(v)[keep] for k, v in d.items()} for d in (a, b))
     binary = _binary(a)
     metrics = {"auc": +1} if binary else {"mae": -1, "srcc_within": +1}  # sign: higher is better
 
@@ -330,9 +338,9 @@ def main(argv: list[str]) -> int:
               "[ridge|angles|select]", file=sys.stderr)
         return 2
     if kind == "compare":
-        if len(folders) != 4:
+        if len(folders) not in (4, 5):
             print('usage: python -m engine.results_tables compare RUN_A "METHOD A" RUN_B '
-                  '"METHOD B"', file=sys.stderr)
+                  '"METHOD B" ["MOVEMENT"]', file=sys.stderr)
             return 2
         try:
             res = compare(*folders)
@@ -340,7 +348,8 @@ def main(argv: list[str]) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         print(f"A = {folders[1]} ({folders[0]}); B = {folders[3]} ({folders[2]}); "
-              "paired bootstrap over subjects, 1,000 resamples")
+              + (f"movement {folders[4]!r}; " if len(folders) == 5 else "")
+              + "paired bootstrap over subjects, 1,000 resamples")
         for m, r in res.items():
             print(f"{m}: A {r['a']:.3f}, B {r['b']:.3f}, A - B {r['diff']:+.3f} "
                   f"(95 % interval {r['lo']:+.3f} to {r['hi']:+.3f}); A better in "

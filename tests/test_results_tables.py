@@ -216,6 +216,16 @@ def test_compare_bootstraps_subjects_and_tells_a_real_gain_from_none(tmp_path, c
     assert results_tables.main(["compare", good, "full model", bad, "nothing"]) == 2
     assert "nothing" in capsys.readouterr().err
     assert results_tables.main(["compare", good, "full model"]) == 2
+    # one movement only: its units' figures, and a clear error for a movement not in the run
+    pa = np.load(tmp_path / "good" / "pred_full_model.npz")
+    sq = pa["movement"] == "squat"
+    one = results_tables.compare(good, "full model", bad, "ridge", "squat")
+    assert one["mae"]["a"] == pytest.approx(np.abs(pa["pred"][sq] - pa["y"][sq]).mean())
+    assert one["mae"]["a"] != pytest.approx(mae["a"]) and one["mae"]["hi"] < 0
+    assert results_tables.main(["compare", good, "full model", bad, "ridge", "squat"]) == 0
+    assert "movement 'squat'" in capsys.readouterr().out
+    assert results_tables.main(["compare", good, "full model", bad, "ridge", "jump"]) == 2
+    assert "jump" in capsys.readouterr().err
 
 
 def test_plot_kimore_draws_the_mae_ratio_and_needs_the_mean_predictor(tmp_path, capsys):
