@@ -33,12 +33,12 @@ plus joint angles) are fused instead, as "full model + angles ridge (mean)"; wit
 ``cv --baselines select`` predictions (feature set chosen inside each training fold), as "full
 model + selected ridge (mean)".
 
-``compare RUN_A METHOD_A RUN_B METHOD_B [MOVEMENT]`` asks whether a difference between two methods on the
-same units and folds is more than the luck of which people were in the data: a paired bootstrap
-over subjects (1,000 resamples of the subjects with replacement, seed 0; each resample keeps a
-subject's units together and scores both methods on them). It prints each method's figure (pooled
-MAE and within-exercise Spearman, or mean AUC for binary labels), the difference A - B with its
-95 % interval, and the share of resamples in which A is better. With a MOVEMENT (e.g. "lifting
+``compare RUN_A METHOD_A RUN_B METHOD_B [MOVEMENT]`` asks whether a difference between two methods
+on the same units and folds is more than the luck of which people were in the data: a paired
+bootstrap over subjects (1,000 resamples of the subjects with replacement, seed 0; each resample
+keeps a subject's units together and scores both methods on them). It prints each method's figure
+(pooled MAE and within-exercise Spearman, or mean AUC for binary labels), the difference A - B with
+its 95 % interval, and the share of resamples in which A is better. With a MOVEMENT (e.g. "lifting
 of the arms") only that movement's units are compared.
 
 ``plot-kimore OUT.png RUN...`` draws what the KIMORE targets ask, per exercise and method: the MAE
