@@ -110,12 +110,19 @@ def joint_angles(joints: np.ndarray) -> np.ndarray:
     return np.stack(cols, axis=1)
 
 
+def _speed(a: np.ndarray, fps: float) -> np.ndarray:
+    """Absolute frame-to-frame change of each column per second (zeros for one frame)."""
+    return np.abs(np.diff(a, axis=0)) * fps if len(a) > 1 else np.zeros_like(a)
+
+
 def angle_features(joints: np.ndarray, fps: float = 30.0) -> np.ndarray:
     """Mean, spread, minimum, maximum, range and mean speed (degrees/s) of each joint angle."""
-    a = joint_angles(joints)
-    speed = np.abs(np.diff(a, axis=0)) * fps if len(a) > 1 else np.zeros_like(a)
+    return _angle_stats(joint_angles(joints), fps)
+
+
+def _angle_stats(a: np.ndarray, fps: float) -> np.ndarray:
     return np.concatenate([a.mean(0), a.std(0), a.min(0), a.max(0), np.ptp(a, 0),
-                           speed.mean(0)])
+                           _speed(a, fps).mean(0)])
 
 
 #: The left/right pairs of :data:`ANGLES` (column indices) whose asymmetry is measured.
@@ -126,8 +133,11 @@ def asymmetry_features(joints: np.ndarray, fps: float = 30.0) -> np.ndarray:
     """Left-right asymmetry of each paired angle (elbow, arm-trunk, hip, knee, arm elevation):
     mean and maximum of |left - right| per frame, and the absolute differences of the two
     sides' ranges and mean speeds (degrees, degrees/s): 20 features."""
-    a = joint_angles(joints)
-    speed = np.abs(np.diff(a, axis=0)) * fps if len(a) > 1 else np.zeros_like(a)
+    return _asymmetry(joint_angles(joints), fps)
+
+
+def _asymmetry(a: np.ndarray, fps: float) -> np.ndarray:
+    speed = _speed(a, fps)
     out = []
     for left, right in ANGLE_PAIRS:
         d = np.abs(a[:, left] - a[:, right])
@@ -139,7 +149,11 @@ def asymmetry_features(joints: np.ndarray, fps: float = 30.0) -> np.ndarray:
 def angle_curves(joints: np.ndarray, points: int = 8) -> np.ndarray:
     """Each joint angle resampled to ``points`` evenly spaced instants of the sequence
     (time-normalized, first and last frame kept): its shape over the movement, 17 × 8."""
-    return resample_frames(joint_angles(joints), points).T.reshape(-1)
+    return _curves(joint_angles(joints), points)
+
+
+def _curves(a: np.ndarray, points: int = 8) -> np.ndarray:
+    return resample_frames(a, points).T.reshape(-1)
 
 
 #: The candidate feature sets of the ``select`` baseline, smallest first (the tie-break).
@@ -147,12 +161,14 @@ FEATURE_SETS: tuple[str, ...] = ("kinematic", "angles", "angles + asymmetry", "a
 
 
 def feature_blocks(joints: np.ndarray, fps: float = 30.0) -> dict[str, np.ndarray]:
-    """Every candidate set of :data:`FEATURE_SETS` of one sequence, by name."""
+    """Every candidate set of :data:`FEATURE_SETS` of one sequence, by name (the joint angles
+    are computed once for all three angle-based sets)."""
     kin = kinematic_features(joints, fps)
-    ang = np.concatenate([kin, angle_features(joints, fps)])
+    a = joint_angles(joints)
+    ang = np.concatenate([kin, _angle_stats(a, fps)])
     return {"kinematic": kin, "angles": ang,
-            "angles + asymmetry": np.concatenate([ang, asymmetry_features(joints, fps)]),
-            "angles + curves": np.concatenate([ang, angle_curves(joints)])}
+            "angles + asymmetry": np.concatenate([ang, _asymmetry(a, fps)]),
+            "angles + curves": np.concatenate([ang, _curves(a)])}
 
 
 def pose_features(joints: np.ndarray, frames: int = 32) -> np.ndarray:
