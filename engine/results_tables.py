@@ -68,9 +68,15 @@ def load(folders: list[str]) -> dict[str, dict]:
     return out
 
 
+def _movements(res: dict) -> list[str]:
+    """The movements (exercises) of one method's results: its keys but the pooled "all" and the
+    bookkeeping entries ("_seconds")."""
+    return [m for m in res if m != "all" and not m.startswith("_")]
+
+
 def kimore(results: dict[str, dict]) -> str:
     mean = results.get("training mean")
-    moves = [m for m in next(iter(results.values())) if m not in ("all",) and not m.startswith("_")]
+    moves = _movements(next(iter(results.values())))
     lines = ["| method | exercise | MAE | × mean MAE | RMSE | SRCC | Acc@5 % | Acc@10 % | grade acc % |",
              "|---|---|---|---|---|---|---|---|---|"]
     for name, res in results.items():
@@ -89,7 +95,7 @@ def kimore(results: dict[str, dict]) -> str:
 def summary(results: dict[str, dict]) -> str:
     """Compact pooled table: one row per method."""
     mean = results.get("training mean")
-    moves = [m for m in next(iter(results.values())) if m != "all" and not m.startswith("_")]
+    moves = _movements(next(iter(results.values())))
     lines = ["| method | pooled MAE | RMSE | within-exercise SRCC (mean of 5) | worst × mean MAE | "
              "Acc@5 % | Acc@10 % | CV time (min) |", "|---|---|---|---|---|---|---|---|"]
     for name, res in results.items():
@@ -104,7 +110,7 @@ def summary(results: dict[str, dict]) -> str:
 
 def ablation(results: dict[str, dict]) -> str:
     """One row per variant: MAE per exercise, pooled MAE, within-exercise SRCC."""
-    moves = [m for m in next(iter(results.values())) if m != "all" and not m.startswith("_")]
+    moves = _movements(next(iter(results.values())))
     short = [m.split(" ")[0] + ("" if len(m.split()) == 1 else " " + m.split(" ")[-1]) for m in moves]
     lines = ["| variant | " + " | ".join(f"MAE {s}" for s in short)
              + " | pooled MAE | pooled RMSE | within-exercise SRCC | Acc@10 % |",
@@ -117,7 +123,7 @@ def ablation(results: dict[str, dict]) -> str:
 
 
 def uiprmd(results: dict[str, dict]) -> str:
-    moves = [m for m in next(iter(results.values())) if m != "all" and not m.startswith("_")]
+    moves = _movements(next(iter(results.values())))
     names = list(results)
     lines = ["| movement | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for m in moves:
@@ -142,7 +148,7 @@ def uiprmd_within(folders: list[str]) -> str:
                     results[name] = summarize({k: d[k] for k in d.files}, binary=True)
     if not results:
         raise FileNotFoundError(f"no pred_*.npz beside results.json in {folders}")
-    moves = [m for m in next(iter(results.values())) if m != "all"]
+    moves = _movements(next(iter(results.values())))
     names = list(results)
     lines = ["| movement | " + " | ".join(f"{n} pooled / within" for n in names) + " |",
              "|---|" + "---|" * len(names)]
@@ -288,7 +294,7 @@ def plot_kimore(out: str, results: dict[str, dict]) -> dict[str, list[float]]:
                          "(cv --baselines mean) among the folders: it is the 1.0 of the plot")
     mean = results["training mean"]
     methods = [m for m in results if m != "training mean"]
-    moves = [m for m in mean if m != "all" and not m.startswith("_")]
+    moves = _movements(mean)
     fig, axes = plt.subplots(2, 1, figsize=(10, 8), sharex=True)
     width = 0.8 / max(1, len(methods))
     x = np.arange(len(moves))
