@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -171,6 +171,20 @@ class EvalConfig:
 
 
 @dataclass
+class BundleConfig:
+    """What one trained model holds (ours, not the paper's; ``docs/model.md``, "Bundles").
+
+    The paper's model is one network (the defaults). The best figures on KIMORE and UI-PRMD
+    (``docs/results.md``) come from several networks averaged and fused with a handcrafted
+    model; a bundle makes ``kinescore-engine train`` deliver that in one checkpoint, and
+    ``cv`` measure it the same way (one bundle per fold)."""
+
+    members: int = 1  # networks per input stream; member k trains with train.seed + k
+    two_stream: bool = False  # as many networks again with model.input_bones flipped
+    fuse: str = "none"  # none | ridge | angles | select: handcrafted model averaged in (1/2)
+
+
+@dataclass
 class ExperimentConfig:
     name: str = "experiment"
     ablation: str | None = None
@@ -178,6 +192,7 @@ class ExperimentConfig:
     train: TrainConfig = field(default_factory=TrainConfig)
     data: DataConfig = field(default_factory=DataConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
+    bundle: BundleConfig = field(default_factory=BundleConfig)
 
 
 #: The paper's ablation variants (section 6.3) as overrides of the full model.
@@ -319,6 +334,10 @@ def validate(cfg: ExperimentConfig, where: str = "config") -> ExperimentConfig:
     need(0 <= d.augment.bone_scale <= 0.3, "data.augment.bone_scale",
          "must be in [0, 0.3] (the SD of a limb's log scale; 0.05 = 5 %)")
     need(cfg.eval.folds >= 2, "eval.folds", "must be >= 2")
+    b = cfg.bundle
+    need(1 <= b.members <= 32, "bundle.members", "must be in 1..32 (networks per input stream)")
+    need(b.fuse in ("none", "ridge", "angles", "select"), "bundle.fuse",
+         "must be none, ridge, angles or select")
     need(0 <= cfg.eval.inner_val_fraction < 1, "eval.inner_val_fraction", "must be in [0, 1)")
     return cfg
 
@@ -360,6 +379,20 @@ def load_config(path: str | Path, overrides: dict | None = None) -> ExperimentCo
     if overrides:
         data = _merge(data, overrides)
     return from_dict(data, str(path))
+
+
+def member_configs(cfg: ExperimentConfig) -> list[ExperimentConfig]:
+    """The config of every network of ``cfg``'s bundle, in ensemble order: ``bundle.members``
+    seeds (``train.seed + k``) of the config's own input, then, with ``bundle.two_stream``, as
+    many with ``model.input_bones`` flipped. A plain config gives ``[cfg]``."""
+    b = cfg.bundle
+    if b.members == 1 and not b.two_stream:
+        return [cfg]
+    streams = [cfg.model.input_bones] + ([not cfg.model.input_bones] if b.two_stream else [])
+    return [replace(cfg, name=f"{cfg.name}[{'bones' if bones else 'joints'} {k}]",
+                    model=replace(cfg.model, input_bones=bones),
+                    train=replace(cfg.train, seed=cfg.train.seed + k))
+            for bones in streams for k in range(b.members)]
 
 
 def to_dict(cfg: Any) -> dict:

@@ -91,8 +91,11 @@ def metrics(y, pred) -> dict[str, float]:
 
 
 # --------------------------------------------------------------------------- predictions
-def predict_items(model, items, spec: WindowSpec, chunk: int = 256) -> dict[str, np.ndarray]:
-    """One prediction per evaluation unit (``Item.key``), windows and takes averaged."""
+def predict_items(model, items, spec: WindowSpec, chunk: int = 256,
+                  handcrafted=None) -> dict[str, np.ndarray]:
+    """One prediction per evaluation unit (``Item.key``), windows and takes averaged.
+    ``handcrafted`` (a bundle's :class:`engine.model.handcrafted.HandcraftedModel`): each
+    sequence's score is fused with it, as :func:`fuse_predictions` fuses a cv baseline."""
     model.eval()
     wins, owner, mvs = [], [], []
     for i, it in enumerate(items):
@@ -110,6 +113,10 @@ def predict_items(model, items, spec: WindowSpec, chunk: int = 256) -> dict[str,
         with torch.no_grad():
             scores[a:b] = model(xt, mv).score.numpy()
     per_item = np.array([scores[owner == i].mean() for i in range(len(items))])
+    if handcrafted is not None:
+        from engine.model.handcrafted import fuse
+
+        per_item = fuse(per_item, [handcrafted.score(it.joints, it.movement_name) for it in items])
     return unit_predictions(items, per_item)
 
 
@@ -141,7 +148,11 @@ class DeepPredictor:
     rest, and the weights of the epoch that scores best on the held-out subjects are kept:
     the lowest MAE, or for binary labels (UI-PRMD, 0 / 100) the highest Spearman correlation,
     which ranks like the AUC. The test fold is never looked at. ``selected`` records each
-    network's chosen epoch and its inner-validation value."""
+    network's chosen epoch and its inner-validation value.
+
+    A config with a ``bundle`` (:class:`engine.config.BundleConfig`) trains all its networks
+    per fold and predicts with their average, as the bundle's checkpoint would; its
+    handcrafted model is the matching baseline of :func:`run_cv` (the fused row)."""
 
     def __init__(self, cfg, movements: list[str], log=print):
         self.cfg, self.movements, self.log = cfg, movements, log
@@ -166,19 +177,28 @@ class DeepPredictor:
         return [items[i] for i in tr], [items[i] for i in va]
 
     def _train(self, key, cfg, items, val_items, movements):
-        from engine.train import BestEpoch, train_model
+        """The network of ``key`` (a movement, or None for the pooled one), or the ensemble of
+        a bundle's networks (``bundle.members`` / ``two_stream``; each one early-stopped on
+        its own when there are validation items, recorded under ``(key, k)``)."""
+        from engine.train import BestEpoch, train_networks
 
-        if not val_items:
-            return train_model(None, cfg, items=items, movements=movements, log=self.log).model
-        best = BestEpoch("val_srcc" if cfg.data.dataset == "uiprmd" else "val_mae")
-        res = train_model(None, cfg, items=items, val_items=val_items, movements=movements,
-                          on_epoch=best, log=self.log)
-        best.restore(res.model)
-        self.selected[key] = (best.epoch, best.value)
-        self.histories[key] = res.history
-        self.log(f"{cfg.name}: epoch {best.epoch} of {cfg.train.epochs} kept "
-                 f"(inner validation {best.metric[4:]} {best.value:.3f})")
-        return res.model
+        hooks: dict[int, BestEpoch] = {}
+
+        def on_member(k, mc):
+            if not val_items:
+                return None
+            hooks[k] = BestEpoch("val_srcc" if cfg.data.dataset == "uiprmd" else "val_mae")
+            return hooks[k]
+
+        model, results = train_networks(cfg, items, movements, [], val_items=val_items or None,
+                                        log=self.log, on_member=on_member)
+        for k, best in hooks.items():
+            slot = key if len(results) == 1 else (key, k)
+            self.selected[slot] = (best.epoch, best.value)
+            self.histories[slot] = results[k].history
+            self.log(f"{results[k].config.name}: epoch {best.epoch} of {cfg.train.epochs} kept "
+                     f"(inner validation {best.metric[4:]} {best.value:.3f})")
+        return model
 
     def fit(self, items, val_items=None):
         from dataclasses import replace as dc_replace
@@ -296,11 +316,16 @@ def _eval_cmd(args: argparse.Namespace) -> int:
                              f"(trained on {ck.movements})")
         items = prepare_items(samples, ck.window, ck.movements or sorted({s.movement for s in samples}),
                               progress=True)
-        pred = predict_items(ck.model, items, ck.window)
+        pred = predict_items(ck.model, items, ck.window, handcrafted=ck.handcrafted)
     except (CheckpointError, DatasetError, TrainError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     res = summarize(pred, binary=(kind == "uiprmd"))
+    members = len(getattr(ck.model, "members", [ck.model]))
+    if members > 1 or ck.handcrafted is not None:
+        print(f"{ck.model_version}: a bundle of {members} network(s)"
+              + (f" fused with the handcrafted {ck.handcrafted.kind!r} model"
+                 if ck.handcrafted is not None else ""))
     print(format_table({ck.model_version: res}, binary=(kind == "uiprmd")))
     if args.json:
         Path(args.json).write_text(json.dumps(res, indent=1))
@@ -310,11 +335,14 @@ def _eval_cmd(args: argparse.Namespace) -> int:
 def format_table(results: dict[str, dict], binary: bool = False) -> str:
     """Markdown table: one row per (method, movement)."""
     if binary:
-        lines = ["| method | movement | AUC | n |", "|---|---|---|---|"]
+        lines = ["| method | movement | AUC | AUC within subjects | n |", "|---|---|---|---|---|"]
         for meth, res in results.items():
             for m, r in res.items():
                 extra = f" (min {r['auc_min']:.3f})" if "auc_min" in r else ""
-                lines.append(f"| {meth} | {m} | {r['auc']:.3f}{extra} | {r['n']} |")
+                within = (f"{r['auc_within']:.3f}" if "auc_within" in r else "")
+                if "auc_within_min" in r:
+                    within += f" (min {r['auc_within_min']:.3f})"
+                lines.append(f"| {meth} | {m} | {r['auc']:.3f}{extra} | {within} | {r['n']} |")
         return "\n".join(lines)
     lines = ["| method | movement | MAE | RMSE | SRCC | Acc@5 | Acc@10 | grade acc | n |",
              "|---|---|---|---|---|---|---|---|---|"]
@@ -404,6 +432,8 @@ def run_cv(cfg, samples, *, ablations: str = "", baselines: list[str] = (), mode
     from engine.train import fault_names, prepare_items
 
     binary = cfg.data.dataset == "uiprmd"
+    if model and cfg.bundle.fuse != "none" and cfg.bundle.fuse not in baselines:
+        baselines = [*baselines, cfg.bundle.fuse]  # the bundle's fused score is its fused row
     movements = list(cfg.data.movements) or sorted({s.movement for s in samples})
     spec = WindowSpec.from_config(cfg.data)
     items = prepare_items(samples, spec, movements, fault_names(samples), progress=True)

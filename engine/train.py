@@ -14,6 +14,10 @@ names or a ``{name: value}`` dict; value > 0 means present) for the auxiliary fa
 
 Command line: ``kinescore-engine train --config FILE [--data FILE] [--out DIR]``.
 
+A config with a ``bundle`` section (several networks, a second input stream, a fused
+handcrafted model; :class:`engine.config.BundleConfig`) is trained by :func:`train_bundle`
+into one checkpoint; a plain config by :func:`train_model`, as before.
+
 Choices where the paper is vague: AdamW with a cosine learning-rate decay and gradient
 clipping; the score prior (stage regressor biases) set to the training mean; each epoch draws
 ``windows_per_sample`` random windows (crop rule) of every selected sequence, augmented
@@ -37,7 +41,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engine.config import ExperimentConfig, load_config, to_dict
+from engine.config import ExperimentConfig, load_config, member_configs, to_dict
 from engine.grading import default_grading
 from engine.model.checkpoint import save_checkpoint
 from engine.model.losses import total_loss
@@ -446,6 +450,84 @@ def train_model(samples, cfg: ExperimentConfig, *, val_samples=None, out_dir: st
     return result
 
 
+def train_networks(cfg: ExperimentConfig, items: list[Item], movements: list[str],
+                   faults: list[str], *, val_items=None, log=print, on_member=None):
+    """Every network of ``cfg``'s bundle (:func:`engine.config.member_configs`) trained on the
+    same prepared items: ``(model, results)``, the model being one :class:`KineScoreNet` or
+    their :class:`KineScoreEnsemble`. ``on_member(k, config)`` may return an ``on_epoch``
+    callback for member ``k`` (early stopping in ``cv``); one with a ``restore(model)`` method
+    (:class:`BestEpoch`) is applied to its network when it is trained."""
+    from engine.model.ensemble import KineScoreEnsemble
+
+    configs = member_configs(cfg)
+    results = []
+    for k, mc in enumerate(configs):
+        if len(configs) > 1:
+            log(f"{cfg.name}: network {k + 1} of {len(configs)} ({mc.name})")
+        hook = on_member(k, mc) if on_member is not None else None
+        res = train_model(None, mc, items=items, val_items=val_items, movements=movements,
+                          faults=faults, on_epoch=hook, log=log)
+        if hasattr(hook, "restore"):  # e.g. BestEpoch: its weights before the ensemble copies them
+            hook.restore(res.model)
+        results.append(res)
+    model = (results[0].model if len(results) == 1
+             else KineScoreEnsemble.of([r.model for r in results]))
+    return model, results
+
+
+def train_bundle(samples, cfg: ExperimentConfig, *, val_samples=None,
+                 out_dir: str | Path | None = None, log=print) -> TrainResult:
+    """Train ``cfg``'s bundle (``bundle`` section; see module doc) into one checkpoint: its
+    networks (an ensemble when more than one), and with ``bundle.fuse`` the handcrafted model
+    fitted on the same training data, whose score the checkpoint averages with theirs. Per
+    network ``member_<k>_history.json`` and ``member_<k>_curves.png``; ``val_samples`` give
+    the bundle's own validation metrics in the checkpoint. A plain config is
+    :func:`train_model` unchanged."""
+    from engine.evaluate import metrics, predict_items
+    from engine.model.handcrafted import HandcraftedModel
+
+    b = cfg.bundle
+    if len(member_configs(cfg)) == 1 and b.fuse == "none":
+        return train_model(samples, cfg, val_samples=val_samples, out_dir=out_dir, log=log)
+    if not samples:
+        raise TrainError("no training samples")
+    spec = WindowSpec.from_config(cfg.data)
+    movements = list(cfg.data.movements) or sorted({s.movement for s in samples})
+    faults = fault_names(samples) if cfg.model.num_faults else []
+    items = prepare_items(samples, spec, movements, faults, progress=cfg.train.progress)
+    val_items = prepare_items(val_samples, spec, movements, faults) if val_samples else None
+    model, results = train_networks(cfg, items, movements, faults, val_items=val_items, log=log)
+    hand = None
+    if b.fuse != "none":
+        try:
+            hand = HandcraftedModel.fit(b.fuse, items, cfg.data.dataset == "uiprmd", cfg.data.fps)
+        except ValueError as exc:  # e.g. a movement with one class only for the logistic model
+            raise TrainError(f"bundle.fuse {b.fuse!r}: the handcrafted model cannot be fitted on "
+                             f"this training data ({exc})") from None
+        log(f"{cfg.name}: handcrafted model {b.fuse!r} fitted; its score is averaged with the "
+            f"networks' (weight 1/2)")
+    resolved = replace(results[0].config, name=cfg.name, train=cfg.train)
+    result = TrainResult(model=model, config=resolved, movements=movements, faults=faults,
+                         history=results[0].history)
+    if out_dir is not None:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        final = {}
+        if val_items:
+            pred = predict_items(model, val_items, spec, handcrafted=hand)
+            final = {f"val_{k}": v for k, v in metrics(pred["y"], pred["pred"]).items()}
+        result.checkpoint = save_checkpoint(out / "model.pt", model, resolved,
+                                            movements=movements, faults=faults, metrics=final,
+                                            handcrafted=hand)
+        for k, r in enumerate(results):
+            (out / f"member_{k}_history.json").write_text(json.dumps(r.history, indent=1))
+            plot_history(r.history, out / f"member_{k}_curves.png", title=r.config.name)
+        (out / "config.json").write_text(json.dumps(to_dict(resolved), indent=1))
+        log(f"saved {result.checkpoint} ({len(results)} network(s)"
+            f"{', handcrafted ' + b.fuse if hand else ''})")
+    return result
+
+
 def plot_history(history: list[dict], path: str | Path, title: str = "") -> Path:
     """Loss terms and validation metrics per epoch (PNG, Agg backend)."""
     import matplotlib
@@ -559,7 +641,7 @@ def _train_cmd(args: argparse.Namespace) -> int:
         if val:  # a simulator folder: train on its train split, validate on val
             samples = [s for s in samples if s.meta.get("split") == "train"]
         out = args.out or str(Path("runs") / cfg.name)
-        res = train_model(samples, cfg, val_samples=val or None, out_dir=out)
+        res = train_bundle(samples, cfg, val_samples=val or None, out_dir=out)
     except (ConfigError, DatasetError, TrainError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -20,7 +20,9 @@ torch.set_num_threads(1)
 def trained(tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
     samples = synthetic_samples(32)
-    res = train_model(samples, quick_config(epochs=20, lr=0.01, windows_per_sample=2), out_dir=out,
+    # 40 epochs: at 20 the ranking test below depended on the seed and the CPU (Spearman 0.30
+    # on one machine, 0.71-0.89 for other seeds); at 40 it was 0.69-0.89 over five seeds
+    res = train_model(samples, quick_config(epochs=40, lr=0.01, windows_per_sample=2), out_dir=out,
                       log=lambda *a: None)
     return res, out, samples
 

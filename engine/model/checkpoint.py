@@ -7,6 +7,10 @@ A checkpoint (``.pt``, a plain dict loadable with ``torch.load(weights_only=True
 * ``state_dict``: the network weights;
 * ``members``: 1 for one network, ``K >= 2`` for a seed ensemble of ``K`` networks of the
   config (:class:`engine.model.ensemble.KineScoreEnsemble`; absent in older files = 1);
+* ``member_overrides`` (optional): per ensemble member, its input-stream fields
+  (:data:`engine.model.ensemble.MEMBER_FIELDS`) where members differ (a two-stream bundle);
+* ``handcrafted`` (optional): the handcrafted linear model averaged with the networks' score
+  (``bundle.fuse``; :class:`engine.model.handcrafted.HandcraftedModel`, plain lists);
 * ``joints``: the joint layout the network was trained on (``engine.skeleton.JOINTS``);
 * ``preprocess``: the normalization (eq. 2 via ``engine.preprocess.prepare``) and the window
   rule (:class:`engine.model.windowing.WindowSpec`);
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import json
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +35,8 @@ import torch
 
 from engine import __version__, skeleton
 from engine.config import ConfigError, ExperimentConfig, from_dict, to_dict
-from engine.model.ensemble import KineScoreEnsemble
+from engine.model.ensemble import KineScoreEnsemble, member_overrides
+from engine.model.handcrafted import HandcraftedError, HandcraftedModel
 from engine.model.network import KineScoreNet
 from engine.model.windowing import WindowSpec
 
@@ -68,12 +74,14 @@ class Checkpoint:
     model_version: str = ""
     created: str = ""
     path: str = ""
+    handcrafted: HandcraftedModel | None = None  # fused with the networks' score when set
 
 
 def save_checkpoint(path: str | Path, model: KineScoreNet | KineScoreEnsemble,
                     config: ExperimentConfig, *,
                     movements: list[str], faults: list[str] | None = None,
-                    metrics: dict | None = None) -> Path:
+                    metrics: dict | None = None,
+                    handcrafted: HandcraftedModel | None = None) -> Path:
     """Write atomically (temp file + rename) so an interrupted save never corrupts a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -82,6 +90,8 @@ def save_checkpoint(path: str | Path, model: KineScoreNet | KineScoreEnsemble,
     for k in sorted(state):
         digest.update(k.encode())
         digest.update(state[k].numpy().tobytes())
+    if handcrafted is not None:  # a bundle's version covers its handcrafted weights too
+        digest.update(json.dumps(handcrafted.to_dict(), sort_keys=True).encode())
     version = code_version()
     payload = {
         "format": FORMAT,
@@ -99,6 +109,12 @@ def save_checkpoint(path: str | Path, model: KineScoreNet | KineScoreEnsemble,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "model_version": f"{config.name}-{digest.hexdigest()[:8]}",
     }
+    if isinstance(model, KineScoreEnsemble):
+        overrides = member_overrides(model.member_configs)
+        if any(o != member_overrides([config.model])[0] for o in overrides):
+            payload["member_overrides"] = overrides
+    if handcrafted is not None:
+        payload["handcrafted"] = handcrafted.to_dict()
     tmp = path.with_name(path.name + ".tmp")
     torch.save(payload, tmp)
     tmp.replace(path)
@@ -136,8 +152,18 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     if isinstance(members, bool) or not isinstance(members, int) or members < 1:
         raise CheckpointError(f"{path}: field 'members' must be a positive integer (1 = one "
                               f"network, K = an ensemble of K), got {members!r}")
-    model = (KineScoreNet(config.model) if members == 1
-             else KineScoreEnsemble(config.model, members))
+    overrides = raw.get("member_overrides")
+    try:
+        model = (KineScoreNet(config.model) if members == 1
+                 else KineScoreEnsemble(config.model, members, overrides))
+    except (ValueError, TypeError) as exc:
+        raise CheckpointError(f"{path}: invalid field 'member_overrides' ({exc})") from None
+    handcrafted = None
+    if raw.get("handcrafted") is not None:
+        try:
+            handcrafted = HandcraftedModel.from_dict(raw["handcrafted"], str(path))
+        except HandcraftedError as exc:
+            raise CheckpointError(str(exc)) from None
     own, stored = model.state_dict(), raw["state_dict"]
     missing = sorted(set(own) - set(stored))
     unexpected = sorted(set(stored) - set(own))
@@ -162,4 +188,5 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
                       metrics=dict(raw.get("metrics", {})),
                       code_version=str(raw.get("code_version", "")),
                       model_version=str(raw.get("model_version", "")),
-                      created=str(raw.get("created", "")), path=str(path))
+                      created=str(raw.get("created", "")), path=str(path),
+                      handcrafted=handcrafted)

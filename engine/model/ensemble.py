@@ -1,4 +1,4 @@
-"""A seed ensemble: several :class:`KineScoreNet` of one config whose outputs are averaged.
+"""A seed ensemble: several :class:`KineScoreNet` whose outputs are averaged.
 
 Why: the bundled starter model is trained on 1,440 simulated attempts; networks trained
 from different random seeds make partly independent errors, and averaging them lowers the
@@ -6,6 +6,10 @@ score error without any change to the network of the paper (the model card gives
 measured gain, ``resources/models/README.md``). The ensemble is one ``nn.Module`` with the
 network's call signature and :class:`~engine.model.network.ModelOutput`, so the scorer, the
 ONNX export (one graph holding every member) and TensorRT need no special case.
+
+Members share one architecture; they may differ only in the input fields of
+:data:`MEMBER_FIELDS` (a two-stream ensemble: joint-input and bone-input networks,
+``bundle.two_stream``), which change nothing but the input channels of the first layer.
 
 How each output is combined (``K`` members):
 
@@ -19,6 +23,8 @@ How each output is combined (``K`` members):
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import torch
 from torch import nn
 
@@ -26,27 +32,51 @@ from engine.config import ModelConfig
 from engine.model.network import KineScoreNet, ModelOutput
 
 _EPS = 1e-6
+#: Model config fields in which the members of one ensemble may differ (the input streams).
+MEMBER_FIELDS = ("input_bones",)
+
+
+def member_overrides(configs: list[ModelConfig]) -> list[dict]:
+    """Each member's :data:`MEMBER_FIELDS` values (what a checkpoint stores for them)."""
+    return [{f: getattr(c, f) for f in MEMBER_FIELDS} for c in configs]
 
 
 class KineScoreEnsemble(nn.Module):
-    def __init__(self, config: ModelConfig, members: int):
+    def __init__(self, config: ModelConfig, members: int, overrides: list[dict] | None = None):
+        """``members`` networks of ``config``; ``overrides`` (one dict per member, keys from
+        :data:`MEMBER_FIELDS`) gives each member its own input stream."""
         super().__init__()
         if members < 2:
             raise ValueError(f"an ensemble needs at least 2 members, got {members}")
+        overrides = overrides or [{}] * members
+        if len(overrides) != members:
+            raise ValueError(f"{len(overrides)} member overrides for {members} members")
+        for ov in overrides:
+            if set(ov) - set(MEMBER_FIELDS):
+                raise ValueError(f"members may differ only in {MEMBER_FIELDS}, not in "
+                                 f"{sorted(set(ov) - set(MEMBER_FIELDS))}")
         self.config = config
-        self.members = nn.ModuleList(KineScoreNet(config) for _ in range(members))
+        self.members = nn.ModuleList(KineScoreNet(replace(config, **ov)) for ov in overrides)
+
+    @property
+    def member_configs(self) -> list[ModelConfig]:
+        return [m.config for m in self.members]
 
     @classmethod
     def of(cls, models: list[KineScoreNet]) -> KineScoreEnsemble:
-        """An ensemble holding copies of the weights of ``models`` (all of one config)."""
+        """An ensemble holding copies of the weights of ``models`` (one architecture; they may
+        differ in :data:`MEMBER_FIELDS`)."""
         if len(models) < 2:
             raise ValueError(f"an ensemble needs at least 2 members, got {len(models)}")
         first = models[0].config
         for i, m in enumerate(models[1:], start=1):
-            if m.config != first:
+            if replace(m.config, **{f: getattr(first, f) for f in MEMBER_FIELDS}) != first:
                 raise ValueError(f"ensemble member {i} has another model config than member 0; "
-                                 f"members must share one architecture")
-        ens = cls(first, len(models))
+                                 f"members must share one architecture (they may differ only "
+                                 f"in {MEMBER_FIELDS})")
+        overrides = member_overrides([m.config for m in models])
+        ens = cls(first, len(models), overrides if any(o != overrides[0] for o in overrides)
+                  else None)
         for slot, m in zip(ens.members, models):
             slot.load_state_dict(m.state_dict())
         return ens.eval()

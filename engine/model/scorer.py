@@ -24,6 +24,12 @@ for every movement's faults, so without the movement filter a free throw could b
 tuck its legs.
 
 For long recordings (``crop`` rule) stage bounds are those of the middle test window.
+
+A bundle with a handcrafted model (``bundle.fuse``, :mod:`engine.model.handcrafted`) scores an
+attempt with the mean of the networks' score and the handcrafted model's, computed on the same
+prepared sequence; ``predict`` keeps the networks' own as ``score_network``. Stage scores and
+everything else are the networks'. The exported backends fuse the same way (the weights travel
+in the ONNX file's metadata).
 """
 
 from __future__ import annotations
@@ -146,6 +152,7 @@ class TorchScorer:
         if fault_threshold is None:
             fault_threshold = self.checkpoint.metrics.get("fault_threshold", DEFAULT_FAULT_THRESHOLD)
         self.fault_threshold = float(fault_threshold)
+        self.handcrafted = self.checkpoint.handcrafted
         if num_threads:
             torch.set_num_threads(num_threads)
 
@@ -176,7 +183,17 @@ class TorchScorer:
             input_frames = int(round((ts[-1] - ts[0]) * INPUT_FPS)) + 1
         else:
             input_frames = len(joints)
-        return aggregate(outs, starts, len(prep.joints), self.spec, input_frames)
+        out = aggregate(outs, starts, len(prep.joints), self.spec, input_frames)
+        if self.handcrafted is not None:
+            from engine.model.handcrafted import HandcraftedError, fuse
+
+            try:
+                hand = self.handcrafted.score(prep.joints, movement)
+            except HandcraftedError as exc:
+                raise ScorerError(f"model {self.model_version}: {exc}") from None
+            out["score_network"] = out["score"]
+            out["score"] = float(np.clip(fuse(out["score"], hand), 0.0, 100.0))
+        return out
 
     def score(self, joints: np.ndarray, movement: str, confidence=None,
               timestamps=None) -> ScoreResult:

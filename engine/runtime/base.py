@@ -46,6 +46,8 @@ class ModelMeta:
     variant: str = "fp32"  # fp32 | fp16 | int8 (weights / arithmetic of the exported file)
     source: str = ""  # checkpoint file name and hash it was exported from
     fault_threshold: float = DEFAULT_FAULT_THRESHOLD  # fault head probability for feedback
+    # a bundle's handcrafted model (engine.model.handcrafted, plain lists), fused in the scorer
+    handcrafted: dict | None = None
 
     def to_json(self) -> str:
         d = asdict(self)
@@ -65,7 +67,8 @@ class ModelMeta:
                        faults=list(d.get("faults", [])), model_version=str(d["model_version"]),
                        uses_movement=bool(d["uses_movement"]), variant=str(d.get("variant", "fp32")),
                        source=str(d.get("source", "")),
-                       fault_threshold=float(d.get("fault_threshold", DEFAULT_FAULT_THRESHOLD)))
+                       fault_threshold=float(d.get("fault_threshold", DEFAULT_FAULT_THRESHOLD)),
+                       handcrafted=d.get("handcrafted"))
         except (ValueError, KeyError, TypeError) as exc:
             raise BackendError(f"{where}: invalid KineScore metadata ({exc}); re-export the "
                                f"model with `kinescore-engine export`") from None
@@ -80,7 +83,8 @@ class ModelMeta:
         return cls(window=spec, movements=list(ck.movements), faults=list(ck.faults),
                    model_version=ck.model_version, uses_movement=ck.config.model.num_movements > 0,
                    variant=variant, source=src,
-                   fault_threshold=float(ck.metrics.get("fault_threshold", DEFAULT_FAULT_THRESHOLD)))
+                   fault_threshold=float(ck.metrics.get("fault_threshold", DEFAULT_FAULT_THRESHOLD)),
+                   handcrafted=ck.handcrafted.to_dict() if ck.handcrafted is not None else None)
 
 
 def file_hash(path: str | Path, n: int = 12) -> str:
@@ -147,6 +151,14 @@ class ExportedScorer(TorchScorer):
         self.model_version = meta.model_version
         self.fault_threshold = meta.fault_threshold
         self.grading = default_grading()
+        self.handcrafted = None
+        if meta.handcrafted is not None:
+            from engine.model.handcrafted import HandcraftedError, HandcraftedModel
+
+            try:
+                self.handcrafted = HandcraftedModel.from_dict(meta.handcrafted, str(path))
+            except HandcraftedError as exc:
+                raise BackendError(f"{exc} (re-export it with `kinescore-engine export`)") from None
 
     def movement_index(self, movement: str) -> int | None:
         if not self.meta.uses_movement:
