@@ -241,8 +241,9 @@ class HandcraftedRidge(_PerMovement):
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
 
-        if self.binary:
-            return make_pipeline(StandardScaler(), LogisticRegressionCV(Cs=10, max_iter=2000))
+        if self.binary:  # scoring pinned: scikit-learn 1.11 changes its default to log loss
+            return make_pipeline(StandardScaler(), LogisticRegressionCV(
+                Cs=10, max_iter=2000, scoring="accuracy"))
         return make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-1, 4, 20)))
 
 
