@@ -357,7 +357,9 @@ def format_table(results: dict[str, dict], binary: bool = False) -> str:
 def add_cv(sub: argparse._SubParsersAction, name: str) -> None:
     p = sub.add_parser(name, help="subject-disjoint k-fold cross-validation (model, ablations, "
                        "baselines)", description="Run subject-disjoint cross-validation of the "
-                       "model (and optionally its ablations and the baselines) on one dataset.")
+                       "model (and optionally its ablations and the baselines) on one dataset. A "
+                       "config with a bundle section trains all its networks in every fold and "
+                       "adds the fused row of its handcrafted model.")
     p.add_argument("--config", required=True, help="experiment YAML")
     p.add_argument("--data", help="dataset file (overrides data.path)")
     p.add_argument("--ablations", default="", help="e.g. ABCDEF: also run these variants")

@@ -612,7 +612,9 @@ def load_synth_folder(path: str | Path):
 def add_train(sub: argparse._SubParsersAction, name: str) -> None:
     p = sub.add_parser(name, help="train the scoring model from a config file",
                        description="Train the paper's network (sections 3-5) on a dataset and "
-                       "write model.pt, history.json and curves.png.")
+                       "write model.pt, history.json and curves.png. A config with a bundle "
+                       "section (members, two_stream, fuse) trains all its networks and the "
+                       "handcrafted model into one model.pt (docs/model.md, Bundles).")
     p.add_argument("--config", required=True, help="experiment YAML (see resources/configs/)")
     p.add_argument("--data", help="dataset file (overrides data.path)")
     p.add_argument("--out", default=None, help="output folder (default runs/<name>)")
