@@ -405,8 +405,10 @@ def fuse_predictions(model: dict, baseline: dict, where: str = "baseline") -> di
     simulated starter data (1,440 attempts) the network alone is better, so the shipped model
     does not use it. ``baseline`` may hold the units in another order; they are matched by
     ``key``, and must have the same labels and folds (``where`` names it in the error)."""
+    from engine.model.handcrafted import fuse
+
     base = align_units(model, baseline, where)
-    return dict(model, pred=(np.asarray(model["pred"]) + base["pred"]) / 2)
+    return dict(model, pred=fuse(model["pred"], base["pred"]))
 
 
 def align_units(model: dict, other: dict, where: str = "other run") -> dict:

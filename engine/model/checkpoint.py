@@ -90,8 +90,9 @@ def save_checkpoint(path: str | Path, model: KineScoreNet | KineScoreEnsemble,
     for k in sorted(state):
         digest.update(k.encode())
         digest.update(state[k].numpy().tobytes())
-    if handcrafted is not None:  # a bundle's version covers its handcrafted weights too
-        digest.update(json.dumps(handcrafted.to_dict(), sort_keys=True).encode())
+    hand = handcrafted.to_dict() if handcrafted is not None else None
+    if hand is not None:  # a bundle's version covers its handcrafted weights too
+        digest.update(json.dumps(hand, sort_keys=True).encode())
     version = code_version()
     payload = {
         "format": FORMAT,
@@ -111,10 +112,11 @@ def save_checkpoint(path: str | Path, model: KineScoreNet | KineScoreEnsemble,
     }
     if isinstance(model, KineScoreEnsemble):
         overrides = member_overrides(model.member_configs)
-        if any(o != member_overrides([config.model])[0] for o in overrides):
+        own = member_overrides([config.model])[0]
+        if any(o != own for o in overrides):
             payload["member_overrides"] = overrides
-    if handcrafted is not None:
-        payload["handcrafted"] = handcrafted.to_dict()
+    if hand is not None:
+        payload["handcrafted"] = hand
     tmp = path.with_name(path.name + ".tmp")
     torch.save(payload, tmp)
     tmp.replace(path)
