@@ -17,9 +17,18 @@ for these small linear / tree models.
   Clinicians score KIMORE's exercises by ranges of motion and trunk compensation, which are
   angles; the coordinates of the normalized skeleton mix them with the body's proportions.
   The set was fixed a priori (one design, run once, not searched on a fold).
+* ``control`` (ours, 7 Dec 2026): ``angles``' features plus 39 motor-control features
+  (:func:`control_features`: how smoothly, not how far, the body moves). Why: 35 of KIMORE's
+  50 points are "control factors", and a Parkinsonian tremor, a hesitant stroke patient or a
+  jerky deliberately wrong repetition differ from a fluent one in the smoothness of the same
+  path. The set was fixed a priori from the motor-control literature (log jerk-to-speed
+  ratio, the share of an angle's motion above 2 Hz, and SPARC, the spectral arc length of
+  Balasubramanian et al., J NeuroEng Rehabil 2015) and is measured once, as a candidate of
+  ``select`` and on its own (``docs/results.md``).
 * ``select`` (ours): the feature set is chosen *inside each training fold*, per movement, among
   :data:`FEATURE_SETS` (``ridge``'s features; plus the joint angles; plus the angles'
-  left-right asymmetry; plus the angles' time-normalized curves), by an inner 5-fold
+  left-right asymmetry; plus the motor-control features (since 7 Dec 2026; runs before that
+  chose among the other four); plus the angles' time-normalized curves), by an inner 5-fold
   subject-disjoint CV on the training subjects only (lowest MAE, or for binary labels highest
   AUC; a tie keeps the earlier, smaller set), then refitted on the whole training fold. Why:
   after the angles, further feature designs (a hemiparetic patient moves asymmetrically; a
@@ -156,19 +165,103 @@ def _curves(a: np.ndarray, points: int = 8) -> np.ndarray:
     return resample_frames(a, points).T.reshape(-1)
 
 
+#: Motion of an angle faster than this (Hz) counts as jitter in :func:`control_features`: the
+#: exercises' repetitions and a jump's phases are slower; tremor (Parkinsonian 4-6 Hz),
+#: corrective jerks and tracking jitter are faster.
+JITTER_HZ = 2.0
+#: The end points whose 3D speed profile's smoothness (SPARC) :func:`control_features` measures.
+SMOOTHNESS_POINTS: tuple[str, ...] = ("left_wrist", "right_wrist", "left_ankle", "right_ankle",
+                                      "head")
+
+
+def control_features(joints: np.ndarray, fps: float = 30.0) -> np.ndarray:
+    """Motor-control (smoothness) features of a sequence, 39 in this order:
+
+    * per joint angle of :data:`ANGLES` (17): the log jerk-to-speed ratio,
+      ``log((rms d³a/dt³ + 1) / (rms da/dt + 1))`` (degrees/s³ against degrees/s): higher when
+      the same path is travelled in jerks;
+    * per joint angle (17): the share of the angle's velocity power above :data:`JITTER_HZ`
+      (0-1; at 10 frames/s the band up to 5 Hz, at 30 up to 15 Hz);
+    * per point of :data:`SMOOTHNESS_POINTS` (5): SPARC, the spectral arc length of its 3D
+      speed profile (Balasubramanian et al. 2015: cut-off min(10 Hz, Nyquist), amplitude
+      threshold 0.05, zero-padding 4 levels): ≤ 0, closer to 0 when smoother.
+
+    All are invariant to the skeleton's size and to how far a joint moves; a sequence too
+    short for a derivative (fewer than 4 frames) gives zeros."""
+    j = np.asarray(joints, float)
+    return _control(j, joint_angles(j), fps)
+
+
+def _control(j: np.ndarray, a: np.ndarray, fps: float) -> np.ndarray:
+    n_a, n_p = a.shape[1], len(SMOOTHNESS_POINTS)
+    if len(a) < 4:
+        return np.zeros(2 * n_a + n_p)
+    speed = np.diff(a, axis=0) * fps
+    jerk = np.diff(a, n=3, axis=0) * fps ** 3
+    rms = lambda x: np.sqrt((x ** 2).mean(0))  # noqa: E731
+    rough = np.log((rms(jerk) + 1.0) / (rms(speed) + 1.0))
+    power = np.abs(np.fft.rfft(speed - speed.mean(0), axis=0)) ** 2
+    freq = np.fft.rfftfreq(len(speed), 1.0 / fps)
+    moving = power[freq > 0].sum(0)
+    jitter = np.where(moving > 1e-12, power[freq >= JITTER_HZ].sum(0) / np.maximum(moving, 1e-12),
+                      0.0)
+    k = skeleton.JOINT_INDEX
+    sparc = [spectral_arc_length(np.linalg.norm(np.diff(j[:, k[p]], axis=0), axis=-1) * fps, fps)
+             for p in SMOOTHNESS_POINTS]
+    return np.concatenate([rough, jitter, sparc])
+
+
+def spectral_arc_length(speed: np.ndarray, fps: float, pad_levels: int = 4,
+                        cutoff_hz: float = 10.0, threshold: float = 0.05) -> float:
+    """SPARC of a speed profile (Balasubramanian et al., J NeuroEng Rehabil 12:112, 2015): minus
+    the arc length of its normalized magnitude spectrum, from 0 Hz up to the last frequency at
+    or below ``cutoff_hz`` (and Nyquist) whose magnitude reaches ``threshold``. A single smooth
+    bell gives about -1.4 to -1.6; added submovements or tremor make it more negative. A still
+    profile (all zeros) gives 0."""
+    v = np.asarray(speed, float)
+    if len(v) < 2 or not np.any(v > 0):
+        return 0.0
+    nfft = int(2 ** (np.ceil(np.log2(len(v))) + pad_levels))
+    freq = np.fft.rfftfreq(nfft, 1.0 / fps)
+    mag = np.abs(np.fft.rfft(v, nfft))
+    mag = mag / mag.max()
+    keep = freq <= min(cutoff_hz, fps / 2)
+    freq, mag = freq[keep], mag[keep]
+    above = np.nonzero(mag >= threshold)[0]
+    freq, mag = freq[: above[-1] + 1], mag[: above[-1] + 1]
+    if len(freq) < 2:
+        return 0.0
+    return float(-np.sqrt((np.diff(freq) / (freq[-1] - freq[0])) ** 2
+                          + np.diff(mag) ** 2).sum())
+
+
 #: The candidate feature sets of the ``select`` baseline, smallest first (the tie-break).
-FEATURE_SETS: tuple[str, ...] = ("kinematic", "angles", "angles + asymmetry", "angles + curves")
+FEATURE_SETS: tuple[str, ...] = ("kinematic", "angles", "angles + asymmetry", "angles + control",
+                                 "angles + curves")
 
 
-def feature_blocks(joints: np.ndarray, fps: float = 30.0) -> dict[str, np.ndarray]:
-    """Every candidate set of :data:`FEATURE_SETS` of one sequence, by name (the joint angles
-    are computed once for all three angle-based sets)."""
-    kin = kinematic_features(joints, fps)
-    a = joint_angles(joints)
-    ang = np.concatenate([kin, _angle_stats(a, fps)])
-    return {"kinematic": kin, "angles": ang,
-            "angles + asymmetry": np.concatenate([ang, _asymmetry(a, fps)]),
-            "angles + curves": np.concatenate([ang, _curves(a)])}
+def feature_blocks(joints: np.ndarray, fps: float = 30.0,
+                   names: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+    """The candidate sets ``names`` (default: all of :data:`FEATURE_SETS`) of one sequence, by
+    name; the joint angles are computed once for all the angle-based sets, and a set not asked
+    for is not computed."""
+    names = FEATURE_SETS if names is None else tuple(names)
+    unknown = [n for n in names if n not in FEATURE_SETS]
+    if unknown:
+        raise ValueError(f"unknown feature set(s) {unknown}; use {list(FEATURE_SETS)}")
+    j = np.asarray(joints, float)
+    kin = kinematic_features(j, fps)
+    out = {"kinematic": kin}
+    if names != ("kinematic",):
+        a = joint_angles(j)
+        ang = out["angles"] = np.concatenate([kin, _angle_stats(a, fps)])
+        extra = {"angles + asymmetry": lambda: _asymmetry(a, fps),
+                 "angles + control": lambda: _control(j, a, fps),
+                 "angles + curves": lambda: _curves(a)}
+        for n in names:
+            if n in extra:
+                out[n] = np.concatenate([ang, extra[n]()])
+    return {n: out[n] for n in names}
 
 
 def pose_features(joints: np.ndarray, frames: int = 32) -> np.ndarray:
@@ -218,6 +311,25 @@ class _PerMovement:
         return out
 
 
+def _logistic_options() -> dict:
+    """``LogisticRegressionCV``'s arguments, with today's defaults named where scikit-learn
+    1.8+ announces a change: the scoring (accuracy; 1.11 moves to log loss), the plain L2
+    penalty (``l1_ratios=(0,)``, as ``penalty`` is deprecated) and the fitted attributes'
+    layout (only ``coef_`` / ``intercept_`` are read, which both layouts share). The
+    predictions are identical; older versions get only the arguments they know."""
+    import inspect
+
+    from sklearn.linear_model import LogisticRegressionCV
+
+    params = inspect.signature(LogisticRegressionCV).parameters
+    kw = {"Cs": 10, "max_iter": 2000, "scoring": "accuracy"}
+    if params.get("penalty") is not None and params["penalty"].default == "deprecated":
+        kw["l1_ratios"] = (0.0,)
+    if "use_legacy_attributes" in params:
+        kw["use_legacy_attributes"] = False
+    return kw
+
+
 class MeanPredictor(_PerMovement):
     name = "training mean"
 
@@ -241,9 +353,8 @@ class HandcraftedRidge(_PerMovement):
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
 
-        if self.binary:  # scoring pinned: scikit-learn 1.11 changes its default to log loss
-            return make_pipeline(StandardScaler(), LogisticRegressionCV(
-                Cs=10, max_iter=2000, scoring="accuracy"))
+        if self.binary:
+            return make_pipeline(StandardScaler(), LogisticRegressionCV(**_logistic_options()))
         return make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-1, 4, 20)))
 
 
@@ -253,6 +364,13 @@ class AngleRidge(HandcraftedRidge):
     def features(self, it):
         return np.concatenate([kinematic_features(it.joints, self.fps),
                                angle_features(it.joints, self.fps)])
+
+
+class ControlRidge(HandcraftedRidge):
+    name = "handcrafted + angles + control + ridge"
+
+    def features(self, it):
+        return feature_blocks(it.joints, self.fps, ("angles + control",))["angles + control"]
 
 
 class SelectedRidge(HandcraftedRidge):
@@ -268,7 +386,8 @@ class SelectedRidge(HandcraftedRidge):
         self.inner: dict[str, dict[str, float]] = {}
 
     def features(self, it):
-        return feature_blocks(it.joints, self.fps)[self.chosen[it.movement_name]]
+        chosen = self.chosen[it.movement_name]
+        return feature_blocks(it.joints, self.fps, (chosen,))[chosen]
 
     def fit(self, items, val_items=None):
         for m, its in by_movement(items).items():
@@ -329,7 +448,7 @@ class PoseQuality(_PerMovement):
 
 def make_baseline(name: str, binary: bool = False, fps: float = 30.0):
     table = {"mean": MeanPredictor, "ridge": HandcraftedRidge, "angles": AngleRidge,
-             "select": SelectedRidge, "posequality": PoseQuality}
+             "control": ControlRidge, "select": SelectedRidge, "posequality": PoseQuality}
     if name not in table:
         raise ValueError(f"unknown baseline {name!r}; use one of {sorted(table)} or stgcn")
     return table[name](binary, fps)

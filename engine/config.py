@@ -170,6 +170,11 @@ class EvalConfig:
     inner_val_fraction: float = 0.0  # >0: hold out this share of training subjects for early stopping
 
 
+#: ``bundle.fuse``'s values: no handcrafted model, or a baseline of :mod:`engine.baselines`
+#: (``engine.model.handcrafted.KINDS``; a test keeps the two lists equal).
+FUSE_KINDS: tuple[str, ...] = ("none", "ridge", "angles", "control", "select")
+
+
 @dataclass
 class BundleConfig:
     """What one trained model holds (ours, not the paper's; ``docs/model.md``, "Bundles").
@@ -181,7 +186,7 @@ class BundleConfig:
 
     members: int = 1  # networks per input stream; member k trains with train.seed + k
     two_stream: bool = False  # as many networks again with model.input_bones flipped
-    fuse: str = "none"  # none | ridge | angles | select: handcrafted model averaged in (1/2)
+    fuse: str = "none"  # one of FUSE_KINDS: the handcrafted model averaged in (weight 1/2)
 
 
 @dataclass
@@ -336,8 +341,7 @@ def validate(cfg: ExperimentConfig, where: str = "config") -> ExperimentConfig:
     need(cfg.eval.folds >= 2, "eval.folds", "must be >= 2")
     b = cfg.bundle
     need(1 <= b.members <= 32, "bundle.members", "must be in 1..32 (networks per input stream)")
-    need(b.fuse in ("none", "ridge", "angles", "select"), "bundle.fuse",
-         "must be none, ridge, angles or select")
+    need(b.fuse in FUSE_KINDS, "bundle.fuse", f"must be one of {', '.join(FUSE_KINDS)}")
     need(0 <= cfg.eval.inner_val_fraction < 1, "eval.inner_val_fraction", "must be in [0, 1)")
     return cfg
 

@@ -363,10 +363,10 @@ def add_cv(sub: argparse._SubParsersAction, name: str) -> None:
     p.add_argument("--config", required=True, help="experiment YAML")
     p.add_argument("--data", help="dataset file (overrides data.path)")
     p.add_argument("--ablations", default="", help="e.g. ABCDEF: also run these variants")
-    p.add_argument("--baselines", default="", help="comma list: mean,ridge,angles,select,"
-                   "posequality,stgcn or 'all'; with the model, 'ridge', 'angles' and 'select' "
-                   "also add their fused rows (the mean of the network's and the baseline's "
-                   "score)")
+    p.add_argument("--baselines", default="", help="comma list: mean,ridge,angles,control,"
+                   "select,posequality,stgcn or 'all'; with the model, 'ridge', 'angles', "
+                   "'control' and 'select' also add their fused rows (the mean of the "
+                   "network's and the baseline's score)")
     p.add_argument("--no-model", action="store_true", help="skip the full model")
     p.add_argument("--folds", type=int, default=None,
                    help="override eval.folds (e.g. the number of subjects: leave one subject out)")
@@ -388,10 +388,13 @@ def prediction_file(folder: str | Path, method: str) -> Path:
 FUSED = "full model + handcrafted ridge (mean)"
 #: The same with the ``angles`` baseline (the ridge's features plus joint angles).
 FUSED_ANGLES = "full model + angles ridge (mean)"
+#: The same with the ``control`` baseline (the angles set plus motor-control features).
+FUSED_CONTROL = "full model + control ridge (mean)"
 #: The same with the ``select`` baseline (feature set chosen inside each training fold).
 FUSED_SELECT = "full model + selected ridge (mean)"
 #: Baseline key (:func:`engine.baselines.make_baseline`) -> the method name of its fusion.
-FUSIONS: dict[str, str] = {"ridge": FUSED, "angles": FUSED_ANGLES, "select": FUSED_SELECT}
+FUSIONS: dict[str, str] = {"ridge": FUSED, "angles": FUSED_ANGLES, "control": FUSED_CONTROL,
+                           "select": FUSED_SELECT}
 
 
 def fuse_predictions(model: dict, baseline: dict, where: str = "baseline") -> dict:
@@ -501,7 +504,7 @@ def _cv_cmd(args: argparse.Namespace) -> int:
         samples = load_samples(cfg.data.dataset, cfg.data.path)
         bl = [b.strip() for b in args.baselines.split(",") if b.strip()]
         if bl == ["all"]:
-            bl = ["mean", "ridge", "angles", "select", "posequality", "stgcn"]
+            bl = ["mean", "ridge", "angles", "control", "select", "posequality", "stgcn"]
         out = Path(args.out) if args.out else Path("runs") / f"cv_{cfg.name}"
         results = run_cv(cfg, samples, ablations=args.ablations.upper(), baselines=bl,
                          model=not args.no_model, out=out)

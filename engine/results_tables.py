@@ -5,7 +5,7 @@
     python -m engine.results_tables uiprmd-within runs/cv_uiprmd   # from its pred_*.npz
     python -m engine.results_tables ablation runs/cv_kimore runs/abl_A ... runs/cv_kimore_stgcn
     python -m engine.results_tables average runs/cv_x_seeds runs/cv_x runs/cv_x_s1 runs/cv_x_s2
-    python -m engine.results_tables fuse runs/cv_x_fused runs/cv_x_seeds runs/cv_x_ridge [angles|select]
+    python -m engine.results_tables fuse runs/cv_x_fused runs/cv_x_seeds runs/cv_x_ridge [angles|control|select]
     python -m engine.results_tables compare RUN_A "METHOD A" RUN_B "METHOD B" ["MOVEMENT"]
     python -m engine.results_tables plot-kimore OUT.png RUN_FOLDER ...
 
@@ -341,7 +341,7 @@ def main(argv: list[str]) -> int:
     kind, folders = argv[0], argv[1:]
     if kind == "fuse" and len(folders) not in (3, 4):
         print("usage: python -m engine.results_tables fuse OUT MODEL_RUN BASELINE_RUN "
-              "[ridge|angles|select]", file=sys.stderr)
+              "[ridge|angles|control|select]", file=sys.stderr)
         return 2
     if kind == "compare":
         if len(folders) not in (4, 5):

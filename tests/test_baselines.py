@@ -149,13 +149,83 @@ def test_asymmetry_and_curves_features():
     assert ce.shape == (17 * 8,)
     assert np.abs(ce[8 * i: 8 * i + 8] - cl[8 * i: 8 * i + 8]).max() > 30
     blocks = feature_blocks(early.joints)
-    assert [len(blocks[n]) for n in blocks] == [154, 154 + 102, 154 + 102 + 20, 154 + 102 + 136]
+    assert [len(blocks[n]) for n in blocks] == [154, 154 + 102, 154 + 102 + 20, 154 + 102 + 39,
+                                                154 + 102 + 136]
+    # only the sets asked for are computed, with the same values
+    some = feature_blocks(early.joints, names=("angles + control", "kinematic"))
+    assert list(some) == ["angles + control", "kinematic"]
+    for n, v in some.items():
+        np.testing.assert_array_equal(v, blocks[n])
+    with pytest.raises(ValueError, match="elbows"):
+        feature_blocks(early.joints, names=("elbows",))
+
+
+def _trembling_bends(rng, n: int, subjects: int = 10, fps: float = 30.0, noise: float = 0.002):
+    """Items of one movement: a left-knee bend of random depth, with a 5 Hz tremor of random
+    amplitude (0-1.5°) on the shin and position noise of SD ``noise`` (m); the score is
+    100 × (1 - that amplitude / 1.5°): a path of any depth, travelled with less control."""
+    from types import SimpleNamespace
+
+    t = np.arange(90) / fps
+    items = []
+    for i in range(n):
+        depth, tremor = rng.uniform(0.3, 1.5), rng.uniform(0, 1.5)
+        seq = _pose().repeat(len(t), axis=0) + rng.normal(0, noise, (len(t), skeleton.NUM_JOINTS, 3))
+        bend = depth * np.sin(np.pi * t / t[-1]) + np.radians(tremor) * np.sin(
+            2 * np.pi * 5 * t + rng.uniform(0, 2 * np.pi))
+        knee = seq[:, K["left_knee"]]
+        seq[:, K["left_ankle"]] = knee + 0.45 * np.stack(
+            [np.zeros_like(bend), -np.cos(bend), -np.sin(bend)], 1)
+        items.append(SimpleNamespace(joints=seq, score=100 * (1 - tremor / 1.5),
+                                     movement_name="squat", subject=f"s{i % subjects}"))
+    return items
+
+
+def test_control_features_measure_smoothness_not_extent():
+    from engine.baselines import SMOOTHNESS_POINTS, control_features, spectral_arc_length
+
+    t = np.linspace(0, 2, 61)
+    bell = np.exp(-0.5 * ((t - 1) / 0.25) ** 2)
+    two = bell + np.exp(-0.5 * ((t - 1.5) / 0.1) ** 2)
+    assert -1.7 < spectral_arc_length(bell, 30.0) < -1.3  # one smooth movement
+    assert spectral_arc_length(two, 30.0) < spectral_arc_length(bell, 30.0) - 0.2
+    assert spectral_arc_length(np.zeros(20), 30.0) == 0.0  # still: no division by zero
+    assert spectral_arc_length(3 * bell, 30.0) == pytest.approx(spectral_arc_length(bell, 30.0))
+
+    # nearly noise-free: at 30 frames/s a few mm of noise already dominate the jerk
+    bends = sorted(_trembling_bends(np.random.default_rng(0), 40, noise=1e-5),
+                   key=lambda it: it.score)
+    shaky, smooth = bends[0], bends[-1]
+    assert shaky.score < 20 and smooth.score > 90
+    fs, fk = control_features(smooth.joints), control_features(shaky.joints)
+    n = len(ANGLES)
+    assert fs.shape == fk.shape == (2 * n + len(SMOOTHNESS_POINTS),)
+    knee = ANGLES.index("left_knee_flexion")
+    assert fk[knee] > fs[knee] + 0.5  # log jerk-to-speed ratio
+    assert fk[n + knee] > fs[n + knee] + 0.2 and 0 <= fs[n + knee] <= fk[n + knee] <= 1  # > 2 Hz
+    ankle = 2 * n + SMOOTHNESS_POINTS.index("left_ankle")
+    assert fk[ankle] < fs[ankle] - 0.05  # SPARC: less smooth, more negative
+    np.testing.assert_allclose(control_features(1.3 * shaky.joints), fk, atol=1e-6)  # size-free
+    assert np.all(np.isfinite(fk))
+    np.testing.assert_array_equal(control_features(shaky.joints[:3]), 0.0)  # too short
+
+
+def test_control_ridge_scores_the_tremor_that_the_angle_summaries_miss():
+    from engine.baselines import make_baseline
+
+    items = _trembling_bends(np.random.default_rng(4), 160, noise=0.0005)
+    train, test = items[:120], items[120:]
+    y = np.array([it.score for it in test])
+    control = make_baseline("control", fps=30.0).fit(train).predict(test)
+    angles = make_baseline("angles", fps=30.0).fit(train).predict(test)
+    # seeds 4-8: 0.54-0.69 of the angles ridge's MAE, which is no better than the mean's
+    assert np.abs(control - y).mean() < 0.8 * np.abs(angles - y).mean()
 
 
 def test_select_baseline_picks_the_features_that_carry_the_score_inside_the_fold():
     """The score is the timing of a knee bend: only the angle curves carry it, so the inner
     subject-disjoint CV chooses them and the model beats the fixed angles set."""
-    from engine.baselines import make_baseline
+    from engine.baselines import FEATURE_SETS, make_baseline
 
     rng = np.random.default_rng(3)
     items = _knee_bend_items(rng, 80, lambda i: rng.uniform(0.15, 0.85))
@@ -163,8 +233,7 @@ def test_select_baseline_picks_the_features_that_carry_the_score_inside_the_fold
     y = np.array([it.score for it in test])
     sel = make_baseline("select", fps=30.0).fit(train)
     assert sel.chosen == {"lunge": "angles + curves"}
-    assert set(sel.inner["lunge"]) == {"kinematic", "angles", "angles + asymmetry",
-                                      "angles + curves"}
+    assert set(sel.inner["lunge"]) == set(FEATURE_SETS)
     assert sel.inner["lunge"]["angles + curves"] == max(sel.inner["lunge"].values())
     err = np.abs(sel.predict(test) - y).mean()
     angles = make_baseline("angles", fps=30.0).fit(train).predict(test)

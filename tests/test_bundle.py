@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine.baselines import AngleRidge, SelectedRidge
+from engine.baselines import AngleRidge, ControlRidge, SelectedRidge
 from engine.config import ConfigError, from_dict, member_configs, to_dict
 from engine.evaluate import predict_items
 from engine.model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
@@ -95,7 +95,8 @@ def test_handcrafted_model_scores_as_the_fitted_baseline(binary):
             s.score = 100.0 if s.score > 55 else 0.0
     items = _items(samples, quick_config())
     train, test = items[:32], items[32:]
-    for base, kind in ((AngleRidge(binary), "angles"), (SelectedRidge(binary), "select")):
+    for base, kind in ((AngleRidge(binary), "angles"), (ControlRidge(binary), "control"),
+                       (SelectedRidge(binary), "select")):
         base.fit(train)
         hand = HandcraftedModel.from_baseline(base, kind)
         want = base.predict(test)
@@ -108,6 +109,15 @@ def test_handcrafted_model_scores_as_the_fitted_baseline(binary):
     assert {u.features for u in hand.units.values()} <= set(base.chosen.values())
     with pytest.raises(HandcraftedError, match="cartwheel"):
         hand.score(test[0].joints, "cartwheel")
+
+
+def test_every_handcrafted_kind_is_a_valid_bundle_fuse_and_back():
+    from engine.config import FUSE_KINDS
+    from engine.model.handcrafted import KINDS
+
+    assert set(FUSE_KINDS) == {"none", *KINDS}
+    with pytest.raises(ConfigError, match="bundle.fuse"):
+        from_dict({"bundle": {"fuse": "forest"}})
 
 
 def test_a_damaged_handcrafted_model_is_refused_naming_the_movement():

@@ -1,8 +1,8 @@
 """The handcrafted model a checkpoint can carry beside its networks (``bundle.fuse``; ours).
 
 Why: on KIMORE and UI-PRMD the best figures of ``docs/results.md`` are not one network but
-networks averaged with a handcrafted linear model (``engine.baselines``: ``ridge``, ``angles``
-or ``select``; weight 1/2, never searched). Those figures came from the cross-validation
+networks averaged with a handcrafted linear model (``engine.baselines``: ``ridge``, ``angles``,
+``control`` or ``select``; weight 1/2, never searched). Those figures came from the cross-validation
 harness; a model trained with ``kinescore-engine train`` held only the network, so the method
 that measured best was not the one a checkpoint could deliver to new people. A
 :class:`HandcraftedModel` is that linear model in a form a checkpoint (``torch.load`` with
@@ -27,7 +27,8 @@ from engine.baselines import FEATURE_SETS, feature_blocks, make_baseline
 
 #: Baselines a bundle can fuse, and the feature set each one uses for every movement
 #: (``select`` chooses one per movement inside the training data).
-KINDS: dict[str, str | None] = {"ridge": "kinematic", "angles": "angles", "select": None}
+KINDS: dict[str, str | None] = {"ridge": "kinematic", "angles": "angles",
+                                 "control": "angles + control", "select": None}
 #: The network's share of a fused score (1/2 by design, as in the harness: never searched).
 NETWORK_WEIGHT = 0.5
 
@@ -95,7 +96,7 @@ class HandcraftedModel:
         if unit is None:
             raise HandcraftedError(f"movement {movement!r} has no handcrafted model in this "
                                    f"bundle (it has {sorted(self.units)})")
-        return unit.score(feature_blocks(joints, self.fps)[unit.features])
+        return unit.score(feature_blocks(joints, self.fps, (unit.features,))[unit.features])
 
     def to_dict(self) -> dict:
         """Plain lists and numbers: storable in a checkpoint and in JSON."""
