@@ -186,8 +186,11 @@ def control_features(joints: np.ndarray, fps: float = 30.0) -> np.ndarray:
       speed profile (Balasubramanian et al. 2015: cut-off min(10 Hz, Nyquist), amplitude
       threshold 0.05, zero-padding 4 levels): ≤ 0, closer to 0 when smoother.
 
-    All are invariant to the skeleton's size and to how far a joint moves; a sequence too
-    short for a derivative (fewer than 4 frames) gives zeros."""
+    All are invariant to the skeleton's size; the ratio and the share do not grow with how far
+    a joint moves (the +1s keep a still angle finite). On an angle that should stay still they
+    measure the tracking jitter, so a slow compensation *lowers* them: that, not tremor, is
+    what separated UI-PRMD's deliberately wrong inline lunges (``docs/results.md``). A
+    sequence too short for a third derivative (fewer than 4 frames) gives zeros."""
     j = np.asarray(joints, float)
     return _control(j, joint_angles(j), fps)
 
@@ -198,8 +201,7 @@ def _control(j: np.ndarray, a: np.ndarray, fps: float) -> np.ndarray:
         return np.zeros(2 * n_a + n_p)
     speed = np.diff(a, axis=0) * fps
     jerk = np.diff(a, n=3, axis=0) * fps ** 3
-    rms = lambda x: np.sqrt((x ** 2).mean(0))  # noqa: E731
-    rough = np.log((rms(jerk) + 1.0) / (rms(speed) + 1.0))
+    rough = np.log((_rms(jerk) + 1.0) / (_rms(speed) + 1.0))
     power = np.abs(np.fft.rfft(speed - speed.mean(0), axis=0)) ** 2
     freq = np.fft.rfftfreq(len(speed), 1.0 / fps)
     moving = power[freq > 0].sum(0)
@@ -209,6 +211,10 @@ def _control(j: np.ndarray, a: np.ndarray, fps: float) -> np.ndarray:
     sparc = [spectral_arc_length(np.linalg.norm(np.diff(j[:, k[p]], axis=0), axis=-1) * fps, fps)
              for p in SMOOTHNESS_POINTS]
     return np.concatenate([rough, jitter, sparc])
+
+
+def _rms(x: np.ndarray) -> np.ndarray:
+    return np.sqrt((x ** 2).mean(0))
 
 
 def spectral_arc_length(speed: np.ndarray, fps: float, pad_levels: int = 4,
