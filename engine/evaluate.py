@@ -254,6 +254,13 @@ def cross_validate(items, make_predictor, folds: int = 5, seed: int = 0, groups=
     return out
 
 
+def _nan_stat(fn, values) -> float:
+    """``fn`` (``np.nanmean`` / ``np.nanmin``) of ``values``, or NaN without numpy's warning
+    when none is a number (e.g. the Spearman of a constant predictor on every movement)."""
+    v = np.asarray(values, float)
+    return float(fn(v)) if np.isfinite(v).any() else float("nan")
+
+
 def summarize(pred: dict, binary: bool = False) -> dict[str, dict]:
     """Metrics per movement and pooled ("all"); ``binary``: AUC of correct (100) vs incorrect,
     pooled over the test subjects (``auc``) and within each subject (``auc_within``)."""
@@ -265,12 +272,12 @@ def summarize(pred: dict, binary: bool = False) -> dict[str, dict]:
         if binary:
             if m == "all":
                 vals = [res[k]["auc"] for k in moves]
-                res[m] = {"auc": float(np.nanmean(vals)), "auc_min": float(np.nanmin(vals)),
+                res[m] = {"auc": _nan_stat(np.nanmean, vals), "auc_min": _nan_stat(np.nanmin, vals),
                           "n": int(sel.sum())}
                 if all("auc_within" in res[k] for k in moves):
                     within = [res[k]["auc_within"] for k in moves]
-                    res[m].update(auc_within=float(np.nanmean(within)),
-                                  auc_within_min=float(np.nanmin(within)))
+                    res[m].update(auc_within=_nan_stat(np.nanmean, within),
+                                  auc_within_min=_nan_stat(np.nanmin, within))
             else:
                 res[m] = {"auc": auc((y > 50).astype(int), p), "n": int(sel.sum())}
                 if "subject" in pred:
@@ -279,7 +286,7 @@ def summarize(pred: dict, binary: bool = False) -> dict[str, dict]:
         else:
             res[m] = metrics(y, p)
     if not binary:  # within-movement SRCC averaged (the issue's target)
-        res["all"]["srcc_within"] = float(np.nanmean([res[m]["srcc"] for m in moves]))
+        res["all"]["srcc_within"] = _nan_stat(np.nanmean, [res[m]["srcc"] for m in moves])
     return res
 
 

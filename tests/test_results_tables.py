@@ -55,6 +55,26 @@ def test_within_subject_auc_ignores_differences_between_people():
     assert auc_within(np.r_[y, 1], np.r_[p, 0.0], np.append(subj, "c")) == 1.0
 
 
+def test_summary_of_undefined_correlations_is_nan_without_a_warning():
+    import warnings
+
+    import numpy as np
+
+    from engine.evaluate import summarize
+
+    key = np.array(["a/squat", "b/squat", "a/jump", "b/jump"])
+    pred = {"key": key, "y": np.array([40.0, 60.0, 70.0, 100.0]), "pred": np.full(4, 55.0),
+            "movement": np.array(["squat", "squat", "jump", "jump"]),
+            "subject": np.array(["a", "b", "a", "b"])}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "Mean of empty slice" would raise here
+        res = summarize(pred)  # a constant predictor: no Spearman on any movement
+        binary = summarize({**pred, "y": np.array([0.0, 100.0, 0.0, 100.0])}, binary=True)
+    assert np.isnan(res["all"]["srcc_within"]) and res["squat"]["mae"] == 10.0
+    # one repetition per subject and movement: within-subject AUC undefined, pooled AUC 0.5
+    assert np.isnan(binary["all"]["auc_within"]) and binary["all"]["auc"] == 0.5
+
+
 def test_uiprmd_within_table_recomputes_both_aucs_from_saved_predictions(tmp_path, capsys):
     import numpy as np
 
