@@ -349,10 +349,14 @@ class MeanPredictor(_PerMovement):
 
 
 class HandcraftedRidge(_PerMovement):
+    """Ridge (logistic for binary labels) over one fixed set of :data:`FEATURE_SETS`; the
+    ``angles`` and ``control`` baselines differ from ``ridge`` only in ``feature_set``."""
+
     name = "handcrafted + ridge"
+    feature_set = "kinematic"
 
     def features(self, it):
-        return kinematic_features(it.joints, self.fps)
+        return feature_blocks(it.joints, self.fps, (self.feature_set,))[self.feature_set]
 
     def make(self):
         from sklearn.linear_model import LogisticRegressionCV, RidgeCV
@@ -366,17 +370,12 @@ class HandcraftedRidge(_PerMovement):
 
 class AngleRidge(HandcraftedRidge):
     name = "handcrafted + angles + ridge"
-
-    def features(self, it):
-        return np.concatenate([kinematic_features(it.joints, self.fps),
-                               angle_features(it.joints, self.fps)])
+    feature_set = "angles"
 
 
 class ControlRidge(HandcraftedRidge):
     name = "handcrafted + angles + control + ridge"
-
-    def features(self, it):
-        return feature_blocks(it.joints, self.fps, ("angles + control",))["angles + control"]
+    feature_set = "angles + control"
 
 
 class SelectedRidge(HandcraftedRidge):

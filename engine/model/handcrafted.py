@@ -25,10 +25,10 @@ import numpy as np
 
 from engine.baselines import FEATURE_SETS, feature_blocks, make_baseline
 
-#: Baselines a bundle can fuse, and the feature set each one uses for every movement
-#: (``select`` chooses one per movement inside the training data).
-KINDS: dict[str, str | None] = {"ridge": "kinematic", "angles": "angles",
-                                 "control": "angles + control", "select": None}
+#: Baselines a bundle can fuse (``engine.baselines.make_baseline`` keys): ``ridge``, ``angles``
+#: and ``control`` use one feature set (their ``feature_set``) for every movement, ``select``
+#: chooses one per movement inside the training data.
+KINDS: tuple[str, ...] = ("ridge", "angles", "control", "select")
 #: The network's share of a fused score (1/2 by design, as in the harness: never searched).
 NETWORK_WEIGHT = 0.5
 
@@ -83,7 +83,7 @@ class HandcraftedModel:
         units = {}
         for movement, pipe in base.models.items():
             scaler, lin = pipe.steps[0][1], pipe.steps[-1][1]
-            features = KINDS[kind] or base.chosen[movement]
+            features = base.chosen[movement] if kind == "select" else base.feature_set
             units[movement] = LinearUnit(
                 features=features, mean=np.asarray(scaler.mean_, float),
                 scale=np.asarray(scaler.scale_, float), coef=np.ravel(lin.coef_).astype(float),
