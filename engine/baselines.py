@@ -25,8 +25,14 @@ for these small linear / tree models.
   ratio, the share of an angle's motion above 2 Hz, and SPARC, the spectral arc length of
   Balasubramanian et al., J NeuroEng Rehabil 2015) and is measured once, as a candidate of
   ``select`` and on its own (``docs/results.md``).
+* ``segments`` (ours, 7 Dec 2026): ``angles``' features plus the limb segments' directions in
+  the trunk's own frame (:func:`segment_features`: where an arm or leg points around the body,
+  which the inner angles leave out, e.g. the forearm's swing of a shoulder rotation).
+* ``combined`` (ours, 7 Dec 2026): the union, ``angles`` + ``control`` + ``segments``' extras
+  (439 features), one regularized model: the best handcrafted model on both datasets
+  (``docs/results.md``).
 * ``select`` (ours): the feature set is chosen *inside each training fold*, per movement, among
-  :data:`FEATURE_SETS` (``ridge``'s features; plus the joint angles; plus the angles'
+  :data:`SELECT_SETS` (``ridge``'s features; plus the joint angles; plus the angles'
   left-right asymmetry; plus the motor-control features (since 7 Dec 2026; runs before that
   chose among the other four); plus the angles' time-normalized curves), by an inner 5-fold
   subject-disjoint CV on the training subjects only (lowest MAE, or for binary labels highest
@@ -241,9 +247,76 @@ def spectral_arc_length(speed: np.ndarray, fps: float, pad_levels: int = 4,
                           + np.diff(mag) ** 2).sum())
 
 
-#: The candidate feature sets of the ``select`` baseline, smallest first (the tie-break).
+#: The limb segments of :func:`segment_directions`, (from joint, to joint) per side.
+SEGMENTS: tuple[tuple[str, str], ...] = (("shoulder", "elbow"), ("elbow", "wrist"),
+                                         ("hip", "knee"), ("knee", "ankle"))
+
+
+def trunk_frame(joints: np.ndarray) -> np.ndarray:
+    """(L, 17, 3) joints -> (L, 3, 3) rows: the trunk's lateral (towards the left shoulder and
+    hip), up (pelvis -> thorax) and forward axes per frame, orthonormal and right-handed (a
+    person facing the camera has forward = +z). Lateral is the mean of the shoulder and hip
+    lines, made orthogonal to up; a frame where the two are parallel keeps +x as lateral."""
+    j = np.asarray(joints, float)
+    k = skeleton.JOINT_INDEX
+    up = _unit(j[:, k["thorax"]] - j[:, k["pelvis"]], np.array([0.0, 1.0, 0.0]))
+    line = (j[:, k["left_shoulder"]] - j[:, k["right_shoulder"]]
+            + j[:, k["left_hip"]] - j[:, k["right_hip"]])
+    lateral = _unit(line - (line * up).sum(-1, keepdims=True) * up, np.array([1.0, 0.0, 0.0]))
+    return np.stack([lateral, up, np.cross(lateral, up)], axis=1)
+
+
+def _unit(v: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(v, axis=-1, keepdims=True)
+    return np.where(n > 1e-9, v / np.maximum(n, 1e-9), fallback)
+
+
+def segment_directions(joints: np.ndarray) -> np.ndarray:
+    """(L, 17, 3) joints -> (L, 24): the unit direction of each limb segment of
+    :data:`SEGMENTS` (upper arm, forearm, thigh, shank), left side then right, in the trunk's
+    own frame (:func:`trunk_frame`) as (outward, up, forward) components; outward is away from
+    the body's midline on both sides (the right side's lateral component is negated)."""
+    j = np.asarray(joints, float)
+    k = skeleton.JOINT_INDEX
+    frame = trunk_frame(j)
+    cols = []
+    for side, outward in (("left", 1.0), ("right", -1.0)):
+        for a, b in SEGMENTS:
+            d = _unit(j[:, k[f"{side}_{b}"]] - j[:, k[f"{side}_{a}"]], np.zeros(3))
+            local = np.einsum("lij,lj->li", frame, d)
+            local[:, 0] *= outward
+            cols.append(local)
+    return np.concatenate(cols, axis=1)
+
+
+def segment_features(joints: np.ndarray, fps: float = 30.0) -> np.ndarray:
+    """Mean, spread, minimum, maximum, range and mean speed (per second) of each component of
+    :func:`segment_directions`: 144 features.
+
+    Why (ours, 7 Dec 2026): the 17 joint angles describe each limb by inner angles and its
+    inclination from vertical, which leave out *where* a limb points around the body: the plane
+    in which an arm is raised (front, side, scapular plane) and, with the elbow bent, the
+    forearm's swing that is the shoulder's internal-external rotation; likewise a thigh's
+    abduction. A segment's direction in the trunk's frame has all of it, and unlike Euler
+    angles (plane of elevation, axial rotation) it has no singular pose: an arm hanging down
+    gives no undefined azimuth. Invariant to position, size and which way the person faces.
+    Added after the results had shown UI-PRMD's internal-external rotation to be the worst
+    movement (so its figures there are not blind), but written as the complete description of
+    every limb, not for that movement, and fixed before its first run; measured as the fixed
+    baselines ``segments`` and ``combined`` (``docs/results.md``)."""
+    return _angle_stats(segment_directions(joints), fps)
+
+
+#: Every feature set a handcrafted model can use, in the order they were added.
 FEATURE_SETS: tuple[str, ...] = ("kinematic", "angles", "angles + asymmetry", "angles + control",
-                                 "angles + curves")
+                                 "angles + curves", "angles + segments",
+                                 "angles + control + segments")
+#: The candidates of the ``select`` baseline, smallest first (a tie keeps the earlier one). The
+#: two sets added on 7 Dec 2026 are not candidates: with them ``select`` did no better on
+#: either dataset (UI-PRMD pooled AUC 0.852 against 0.857 with these five; KIMORE fused with
+#: the networks 11.52 / 0.599 against 11.54 / 0.606), the inner CV on 8-50 training people
+#: being too noisy to choose among seven (``docs/results.md``); ``combined`` is their union.
+SELECT_SETS: tuple[str, ...] = FEATURE_SETS[:5]
 
 
 def feature_blocks(joints: np.ndarray, fps: float = 30.0,
@@ -263,7 +336,10 @@ def feature_blocks(joints: np.ndarray, fps: float = 30.0,
         ang = out["angles"] = np.concatenate([kin, _angle_stats(a, fps)])
         extra = {"angles + asymmetry": lambda: _asymmetry(a, fps),
                  "angles + control": lambda: _control(j, a, fps),
-                 "angles + curves": lambda: _curves(a)}
+                 "angles + curves": lambda: _curves(a),
+                 "angles + segments": lambda: segment_features(j, fps),
+                 "angles + control + segments": lambda: np.concatenate(
+                     [_control(j, a, fps), segment_features(j, fps)])}
         for n in names:
             if n in extra:
                 out[n] = np.concatenate([ang, extra[n]()])
@@ -368,14 +444,19 @@ class HandcraftedRidge(_PerMovement):
         return make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-1, 4, 20)))
 
 
-class AngleRidge(HandcraftedRidge):
-    name = "handcrafted + angles + ridge"
-    feature_set = "angles"
+def _fixed_set(class_name: str, feature_set: str) -> type[HandcraftedRidge]:
+    """A :class:`HandcraftedRidge` on one feature set of :data:`FEATURE_SETS` for every
+    movement, named after it ("handcrafted + <set> + ridge", the name its results carry)."""
+    return type(class_name, (HandcraftedRidge,), {
+        "name": f"handcrafted + {feature_set} + ridge", "feature_set": feature_set,
+        "__doc__": f"The ridge / logistic model on the {feature_set!r} feature set.",
+        "__module__": __name__})
 
 
-class ControlRidge(HandcraftedRidge):
-    name = "handcrafted + angles + control + ridge"
-    feature_set = "angles + control"
+AngleRidge = _fixed_set("AngleRidge", "angles")
+ControlRidge = _fixed_set("ControlRidge", "angles + control")
+SegmentRidge = _fixed_set("SegmentRidge", "angles + segments")
+CombinedRidge = _fixed_set("CombinedRidge", "angles + control + segments")
 
 
 class SelectedRidge(HandcraftedRidge):
@@ -396,13 +477,13 @@ class SelectedRidge(HandcraftedRidge):
 
     def fit(self, items, val_items=None):
         for m, its in by_movement(items).items():
-            blocks = [feature_blocks(it.joints, self.fps) for it in its]
+            blocks = [feature_blocks(it.joints, self.fps, SELECT_SETS) for it in its]
             y = np.array([it.score for it in its])
             subjects = np.array([it.subject for it in its])
-            xs = {name: np.stack([b[name] for b in blocks]) for name in FEATURE_SETS}
+            xs = {name: np.stack([b[name] for b in blocks]) for name in SELECT_SETS}
             self.inner[m] = {name: self._inner_score(x, y, subjects) for name, x in xs.items()}
-            best = max(self.inner[m].values())  # tie: the first (smallest) set of FEATURE_SETS
-            self.chosen[m] = next(n for n in FEATURE_SETS if self.inner[m][n] >= best)
+            best = max(self.inner[m].values())  # tie: the earliest set of SELECT_SETS
+            self.chosen[m] = next(n for n in SELECT_SETS if self.inner[m][n] >= best)
             self.models[m] = self._fit_one(xs[self.chosen[m]], y)
         return self
 
@@ -453,7 +534,8 @@ class PoseQuality(_PerMovement):
 
 def make_baseline(name: str, binary: bool = False, fps: float = 30.0):
     table = {"mean": MeanPredictor, "ridge": HandcraftedRidge, "angles": AngleRidge,
-             "control": ControlRidge, "select": SelectedRidge, "posequality": PoseQuality}
+             "control": ControlRidge, "segments": SegmentRidge, "combined": CombinedRidge,
+             "select": SelectedRidge, "posequality": PoseQuality}
     if name not in table:
         raise ValueError(f"unknown baseline {name!r}; use one of {sorted(table)} or stgcn")
     return table[name](binary, fps)

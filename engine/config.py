@@ -172,7 +172,8 @@ class EvalConfig:
 
 #: ``bundle.fuse``'s values: no handcrafted model, or a baseline of :mod:`engine.baselines`
 #: (``engine.model.handcrafted.KINDS``; a test keeps the two lists equal).
-FUSE_KINDS: tuple[str, ...] = ("none", "ridge", "angles", "control", "select")
+FUSE_KINDS: tuple[str, ...] = ("none", "ridge", "angles", "control", "segments", "combined",
+                                "select")
 
 
 @dataclass

@@ -371,8 +371,8 @@ def add_cv(sub: argparse._SubParsersAction, name: str) -> None:
     p.add_argument("--data", help="dataset file (overrides data.path)")
     p.add_argument("--ablations", default="", help="e.g. ABCDEF: also run these variants")
     p.add_argument("--baselines", default="", help="comma list: mean,ridge,angles,control,"
-                   "select,posequality,stgcn or 'all'; with the model, 'ridge', 'angles', "
-                   "'control' and 'select' also add their fused rows (the mean of the "
+                   "segments,combined,select,posequality,stgcn or 'all'; with the model, each "
+                   "handcrafted one (ridge .. select) also adds its fused row (the mean of the "
                    "network's and the baseline's score)")
     p.add_argument("--no-model", action="store_true", help="skip the full model")
     p.add_argument("--folds", type=int, default=None,
@@ -397,10 +397,15 @@ FUSED = "full model + handcrafted ridge (mean)"
 FUSED_ANGLES = "full model + angles ridge (mean)"
 #: The same with the ``control`` baseline (the angles set plus motor-control features).
 FUSED_CONTROL = "full model + control ridge (mean)"
+#: The same with the ``segments`` baseline (the angles set plus limb directions in the trunk frame).
+FUSED_SEGMENTS = "full model + segments ridge (mean)"
+#: The same with the ``combined`` baseline (angles + control + segments in one model).
+FUSED_COMBINED = "full model + combined ridge (mean)"
 #: The same with the ``select`` baseline (feature set chosen inside each training fold).
 FUSED_SELECT = "full model + selected ridge (mean)"
 #: Baseline key (:func:`engine.baselines.make_baseline`) -> the method name of its fusion.
 FUSIONS: dict[str, str] = {"ridge": FUSED, "angles": FUSED_ANGLES, "control": FUSED_CONTROL,
+                           "segments": FUSED_SEGMENTS, "combined": FUSED_COMBINED,
                            "select": FUSED_SELECT}
 
 
@@ -511,7 +516,8 @@ def _cv_cmd(args: argparse.Namespace) -> int:
         samples = load_samples(cfg.data.dataset, cfg.data.path)
         bl = [b.strip() for b in args.baselines.split(",") if b.strip()]
         if bl == ["all"]:
-            bl = ["mean", "ridge", "angles", "control", "select", "posequality", "stgcn"]
+            bl = ["mean", "ridge", "angles", "control", "segments", "combined", "select",
+                  "posequality", "stgcn"]
         out = Path(args.out) if args.out else Path("runs") / f"cv_{cfg.name}"
         results = run_cv(cfg, samples, ablations=args.ablations.upper(), baselines=bl,
                          model=not args.no_model, out=out)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine.baselines import AngleRidge, ControlRidge, SelectedRidge
+from engine.baselines import AngleRidge, CombinedRidge, ControlRidge, SelectedRidge
 from engine.config import ConfigError, from_dict, member_configs, to_dict
 from engine.evaluate import predict_items
 from engine.model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
@@ -96,7 +96,7 @@ def test_handcrafted_model_scores_as_the_fitted_baseline(binary):
     items = _items(samples, quick_config())
     train, test = items[:32], items[32:]
     for base, kind in ((AngleRidge(binary), "angles"), (ControlRidge(binary), "control"),
-                       (SelectedRidge(binary), "select")):
+                       (CombinedRidge(binary), "combined"), (SelectedRidge(binary), "select")):
         base.fit(train)
         hand = HandcraftedModel.from_baseline(base, kind)
         want = base.predict(test)

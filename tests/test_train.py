@@ -270,11 +270,12 @@ def test_cli_cv_runs_baselines_on_subject_folds(tmp_path, capsys):
 def test_cv_adds_the_fusion_of_the_model_and_the_ridge_when_both_ran(tmp_path):
     from dataclasses import replace
 
-    from engine.baselines import FEATURE_SETS
+    from engine.baselines import SELECT_SETS
     from engine.datasets import load_kimore
     from engine.evaluate import (
         FUSED,
         FUSED_ANGLES,
+        FUSED_COMBINED,
         FUSED_CONTROL,
         FUSED_SELECT,
         prediction_file,
@@ -287,23 +288,26 @@ def test_cv_adds_the_fusion_of_the_model_and_the_ridge_when_both_ran(tmp_path):
                   eval=replace(cfg.eval, folds=3))
     out = tmp_path / "cv"
     logged = []
-    res = run_cv(cfg, load_kimore(path), baselines=["ridge", "angles", "select", "control"],
+    res = run_cv(cfg, load_kimore(path), baselines=["ridge", "angles", "select", "control",
+                                                    "combined"],
                  out=out, log=logged.append)
     assert FUSED in res and res[FUSED]["all"]["n"] == 12
     names = ("full model", "handcrafted + ridge", FUSED, "handcrafted + angles + ridge",
              FUSED_ANGLES, "handcrafted, features chosen in the training fold + ridge",
-             FUSED_SELECT, "handcrafted + angles + control + ridge", FUSED_CONTROL)
+             FUSED_SELECT, "handcrafted + angles + control + ridge", FUSED_CONTROL,
+             "handcrafted + angles + control + segments + ridge", FUSED_COMBINED)
     load = {n: np.load(prediction_file(out, n)) for n in names}
     for base, fused in ((names[1], FUSED), (names[3], FUSED_ANGLES), (names[5], FUSED_SELECT),
-                        (names[7], FUSED_CONTROL)):
+                        (names[7], FUSED_CONTROL), (names[9], FUSED_COMBINED)):
         both = (load["full model"]["pred"] + load[base]["pred"]) / 2
         assert np.allclose(load[fused]["pred"], both)
         assert not np.allclose(load[fused]["pred"], load["full model"]["pred"])
     assert not np.allclose(load[names[1]]["pred"], load[names[3]]["pred"])
     assert not np.allclose(load[names[3]]["pred"], load[names[7]]["pred"])
+    assert not np.allclose(load[names[7]]["pred"], load[names[9]]["pred"])
     # the selecting baseline saves each unit's chosen feature set, and cv logs the counts
     chosen = load[names[5]]["chosen"]
-    assert len(chosen) == 12 and set(chosen.tolist()) <= set(FEATURE_SETS)
+    assert len(chosen) == 12 and set(chosen.tolist()) <= set(SELECT_SETS)
     assert "chosen" not in load[names[3]]
     assert any("chosen per movement" in line for line in logged)
     # without the ridge (or without the model) there is nothing to fuse

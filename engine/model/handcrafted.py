@@ -2,8 +2,8 @@
 
 Why: on KIMORE and UI-PRMD the best figures of ``docs/results.md`` are not one network but
 networks averaged with a handcrafted linear model (``engine.baselines``: ``ridge``, ``angles``,
-``control`` or ``select``; weight 1/2, never searched). Those figures came from the cross-validation
-harness; a model trained with ``kinescore-engine train`` held only the network, so the method
+``control``, ``segments``, ``combined`` or ``select``; weight 1/2, never searched). Those
+figures came from the cross-validation harness; a model trained with ``kinescore-engine train`` held only the network, so the method
 that measured best was not the one a checkpoint could deliver to new people. A
 :class:`HandcraftedModel` is that linear model in a form a checkpoint (``torch.load`` with
 ``weights_only=True``) and an exported model's JSON metadata can hold: per movement, the
@@ -25,10 +25,10 @@ import numpy as np
 
 from engine.baselines import FEATURE_SETS, feature_blocks, make_baseline
 
-#: Baselines a bundle can fuse (``engine.baselines.make_baseline`` keys): ``ridge``, ``angles``
-#: and ``control`` use one feature set (their ``feature_set``) for every movement, ``select``
-#: chooses one per movement inside the training data.
-KINDS: tuple[str, ...] = ("ridge", "angles", "control", "select")
+#: Baselines a bundle can fuse (``engine.baselines.make_baseline`` keys): ``ridge``, ``angles``,
+#: ``control``, ``segments`` and ``combined`` use one feature set (their ``feature_set``) for
+#: every movement, ``select`` chooses one per movement inside the training data.
+KINDS: tuple[str, ...] = ("ridge", "angles", "control", "segments", "combined", "select")
 #: The network's share of a fused score (1/2 by design, as in the harness: never searched).
 NETWORK_WEIGHT = 0.5
 
