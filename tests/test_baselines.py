@@ -299,6 +299,10 @@ def test_segment_directions_read_where_each_limb_points_in_the_trunk_frame():
     aside = _pose(left_elbow=(0.2, 1.2, 0), left_wrist=(0.5, 1.2, 0))
     np.testing.assert_allclose(joint_angles(ahead), joint_angles(aside), atol=1e-9)
     assert np.abs(segment_directions(ahead) - segment_directions(aside)).max() > 0.99
+    # a collapsed frame (every joint at one point) gives finite numbers, not NaN
+    collapsed = np.concatenate([_pose(), np.zeros((1, skeleton.NUM_JOINTS, 3))])
+    assert np.isfinite(segment_features(collapsed)).all()
+    np.testing.assert_array_equal(segment_directions(collapsed)[1], 0.0)
 
 
 def _shoulder_rotations(rng, n: int, subjects: int = 10):
