@@ -322,8 +322,10 @@ SELECT_SETS: tuple[str, ...] = FEATURE_SETS[:5]
 def feature_blocks(joints: np.ndarray, fps: float = 30.0,
                    names: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
     """The candidate sets ``names`` (default: all of :data:`FEATURE_SETS`) of one sequence, by
-    name; the joint angles are computed once for all the angle-based sets, and a set not asked
-    for is not computed."""
+    name. A set's name says what it holds: "angles + control + segments" is the angles set
+    followed by the control and the segments extras, in that order. The joint angles and each
+    extra are computed once however many sets share them, and a set not asked for is not
+    computed."""
     names = FEATURE_SETS if names is None else tuple(names)
     unknown = [n for n in names if n not in FEATURE_SETS]
     if unknown:
@@ -334,15 +336,16 @@ def feature_blocks(joints: np.ndarray, fps: float = 30.0,
     if names != ("kinematic",):
         a = joint_angles(j)
         ang = out["angles"] = np.concatenate([kin, _angle_stats(a, fps)])
-        extra = {"angles + asymmetry": lambda: _asymmetry(a, fps),
-                 "angles + control": lambda: _control(j, a, fps),
-                 "angles + curves": lambda: _curves(a),
-                 "angles + segments": lambda: segment_features(j, fps),
-                 "angles + control + segments": lambda: np.concatenate(
-                     [_control(j, a, fps), segment_features(j, fps)])}
+        make = {"asymmetry": lambda: _asymmetry(a, fps), "control": lambda: _control(j, a, fps),
+                "curves": lambda: _curves(a), "segments": lambda: segment_features(j, fps)}
+        extras: dict[str, np.ndarray] = {}
         for n in names:
-            if n in extra:
-                out[n] = np.concatenate([ang, extra[n]()])
+            if n not in out:
+                parts = n.split(" + ")[1:]
+                for p in parts:
+                    if p not in extras:
+                        extras[p] = make[p]()
+                out[n] = np.concatenate([ang, *(extras[p] for p in parts)])
     return {n: out[n] for n in names}
 
 
@@ -426,7 +429,8 @@ class MeanPredictor(_PerMovement):
 
 class HandcraftedRidge(_PerMovement):
     """Ridge (logistic for binary labels) over one fixed set of :data:`FEATURE_SETS`; the
-    ``angles`` and ``control`` baselines differ from ``ridge`` only in ``feature_set``."""
+    other fixed-set baselines (:func:`_fixed_set`) differ from ``ridge`` only in
+    ``feature_set``."""
 
     name = "handcrafted + ridge"
     feature_set = "kinematic"

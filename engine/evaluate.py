@@ -516,8 +516,7 @@ def _cv_cmd(args: argparse.Namespace) -> int:
         samples = load_samples(cfg.data.dataset, cfg.data.path)
         bl = [b.strip() for b in args.baselines.split(",") if b.strip()]
         if bl == ["all"]:
-            bl = ["mean", "ridge", "angles", "control", "segments", "combined", "select",
-                  "posequality", "stgcn"]
+            bl = ["mean", *FUSIONS, "posequality", "stgcn"]
         out = Path(args.out) if args.out else Path("runs") / f"cv_{cfg.name}"
         results = run_cv(cfg, samples, ablations=args.ablations.upper(), baselines=bl,
                          model=not args.no_model, out=out)

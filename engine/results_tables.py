@@ -5,7 +5,7 @@
     python -m engine.results_tables uiprmd-within runs/cv_uiprmd   # from its pred_*.npz
     python -m engine.results_tables ablation runs/cv_kimore runs/abl_A ... runs/cv_kimore_stgcn
     python -m engine.results_tables average runs/cv_x_seeds runs/cv_x runs/cv_x_s1 runs/cv_x_s2
-    python -m engine.results_tables fuse runs/cv_x_fused runs/cv_x_seeds runs/cv_x_ridge [angles|control|select]
+    python -m engine.results_tables fuse runs/cv_x_fused runs/cv_x_seeds runs/cv_x_ridge [KIND]   # KIND: a key of engine.evaluate.FUSIONS
     python -m engine.results_tables compare RUN_A "METHOD A" RUN_B "METHOD B" ["MOVEMENT"]
     python -m engine.results_tables plot-kimore OUT.png RUN_FOLDER ...
 
@@ -340,8 +340,10 @@ def main(argv: list[str]) -> int:
         return 2
     kind, folders = argv[0], argv[1:]
     if kind == "fuse" and len(folders) not in (3, 4):
+        from engine.evaluate import FUSIONS
+
         print("usage: python -m engine.results_tables fuse OUT MODEL_RUN BASELINE_RUN "
-              "[ridge|angles|control|select]", file=sys.stderr)
+              f"[{'|'.join(FUSIONS)}]", file=sys.stderr)
         return 2
     if kind == "compare":
         if len(folders) not in (4, 5):

@@ -3,8 +3,9 @@
 Why: on KIMORE and UI-PRMD the best figures of ``docs/results.md`` are not one network but
 networks averaged with a handcrafted linear model (``engine.baselines``: ``ridge``, ``angles``,
 ``control``, ``segments``, ``combined`` or ``select``; weight 1/2, never searched). Those
-figures came from the cross-validation harness; a model trained with ``kinescore-engine train`` held only the network, so the method
-that measured best was not the one a checkpoint could deliver to new people. A
+figures came from the cross-validation harness; a model trained with ``kinescore-engine
+train`` held only the network, so the method that measured best was not the one a checkpoint
+could deliver to new people. A
 :class:`HandcraftedModel` is that linear model in a form a checkpoint (``torch.load`` with
 ``weights_only=True``) and an exported model's JSON metadata can hold: per movement, the
 feature set's name (:data:`engine.baselines.FEATURE_SETS`), the standardization and the linear
@@ -79,7 +80,7 @@ class HandcraftedModel:
 
     @classmethod
     def from_baseline(cls, base, kind: str) -> HandcraftedModel:
-        """The weights of a fitted ``ridge`` / ``angles`` / ``select`` baseline."""
+        """The weights of a fitted baseline of one of :data:`KINDS`."""
         units = {}
         for movement, pipe in base.models.items():
             scaler, lin = pipe.steps[0][1], pipe.steps[-1][1]
