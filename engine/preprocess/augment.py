@@ -43,9 +43,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from engine import skeleton
 from engine.preprocess.errors import PreprocessError
 from engine.preprocess.window import sample_at
-from engine.skeleton import JOINT_INDEX, MIRROR, PARENTS
+from engine.skeleton import JOINT_INDEX, PARENTS
 
 #: Limb segments scaled together by the bone-length augmentation: each names the child joints
 #: of its bones (left and right share one factor). Torso bones are not scaled (eq. 2's scale).
@@ -90,10 +91,9 @@ def rotate_y(x, alpha_rad: float) -> np.ndarray:
 
 
 def mirror(x) -> np.ndarray:
-    """The left-right mirror image of (L, 17, 3) joints: x negated, left and right swapped."""
-    out = np.array(x, dtype=np.float64)[:, list(MIRROR)]
-    out[..., 0] *= -1
-    return out
+    """The left-right mirror image of (L, 17, 3) joints as float64 (:func:`engine.skeleton.mirror`:
+    x negated, left and right swapped)."""
+    return skeleton.mirror(np.asarray(x, dtype=np.float64))
 
 
 def scale_bones(x, factors: dict[int, float]) -> np.ndarray:
