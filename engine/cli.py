@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "edge-eval": "engine.runtime.edge_eval:add_edge_eval",
     "live-check": "engine.live_check:add_parser",
     "starter": "engine.starter:add_parser",
+    "learning-curve": "engine.learning_curve:add_parser",
 }
 
 
