@@ -19,9 +19,9 @@ nothing to draw).
 For regression labels (KIMORE) the training-mean predictor is refitted on the same subset, so
 each movement's MAE ratio (the issue's "≤ 0.75 × the mean predictor") compares like with like.
 
-``--seen`` adds a reference that is *not* the protocol: units (a KIMORE subject's exercise, a
-UI-PRMD repetition) are split into folds at random, so the test people's other sequences are
-in the training data. The gap between it and the last point of the curve is what not having
+``--seen`` adds a reference that is *not* the protocol: units (UI-PRMD's repetitions) are
+split into folds at random, so the test people's other repetitions of the same movement are in
+the training data (KIMORE has one unit per person and exercise, so it has no such reference). The gap between it and the last point of the curve is what not having
 seen the person costs; the slope of the curve says whether more people are closing it.
 """
 
@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -128,8 +129,15 @@ def seen_reference(items, make_predictor, *, binary: bool, folds: int = 5, seed:
                    make_mean=None) -> dict:
     """The same model when the test people's *other* sequences are in the training data:
     evaluation units (``Item.key``) dealt into ``folds`` folds at random, ignoring who they
-    belong to. Not the protocol: the upper reference a curve is read against."""
+    belong to. Not the protocol: the upper reference a curve is read against. Needs several
+    units per person and movement (UI-PRMD's repetitions); with one (KIMORE) a random split of
+    units is still subject-disjoint for the per-movement models, and this refuses."""
     keys = sorted({it.key for it in items})
+    per_person = Counter((it.subject, it.movement_name) for it in {it.key: it for it in items}.values())
+    if max(per_person.values()) < 2:
+        raise CurveError("every person has one unit per movement (e.g. KIMORE: one label per "
+                         "person and exercise), so a random split of units is still "
+                         "subject-disjoint for a per-movement model: no 'person seen' reference")
     if len(keys) < folds:
         raise CurveError(f"cannot deal {len(keys)} units into {folds} folds")
     order = np.random.default_rng(seed).permutation(len(keys))

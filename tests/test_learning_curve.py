@@ -94,6 +94,9 @@ def test_seen_reference_puts_a_tested_persons_other_units_in_training():
     row = seen_reference(_items(), Recorder, binary=False, folds=4, make_mean=Recorder)
     assert row["n"] == "seen" and row["repeats"] == 1
     assert any(train & test for train, test in Recorder.log)
+    # one unit per person and movement (KIMORE): a random split would still be subject-disjoint
+    with pytest.raises(CurveError, match="one unit per movement"):
+        seen_reference(_items(units=1), Recorder, binary=False, folds=4, make_mean=Recorder)
 
 
 def test_bad_arguments_fail_clearly():
@@ -116,12 +119,14 @@ def test_cli_writes_table_json_and_plot(tmp_path, capsys):
                    "eval: {folds: 4}\n")
     out = tmp_path / "lc"
     assert main(["learning-curve", "--config", str(cfg), "--baseline", "ridge", "--sizes",
-                 "2,6", "--repeats", "2", "--seen", "--target", "0.75", "--out", str(out)]) == 0
+                 "2,6", "--repeats", "2", "--target", "0.75", "--out", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "| 2 | 2 |" in text and "seen (not the protocol)" in text
+    assert "| 2 | 2 |" in text and "| all (6.0) | 1 |" in text
     saved = json.loads((out / "results.json").read_text())
-    assert [r["n"] for r in saved["rows"]] == [2, "all", "seen"]
+    assert [r["n"] for r in saved["rows"]] == [2, "all"]
     assert (out / "learning_curve.png").stat().st_size > 10_000
+    assert main(["learning-curve", "--config", str(cfg), "--baseline", "ridge", "--seen"]) == 2
+    assert "one unit per movement" in capsys.readouterr().err
     assert main(["learning-curve", "--config", str(cfg), "--baseline", "nope"]) == 2
     assert "nope" in capsys.readouterr().err
     assert main(["learning-curve", "--config", str(cfg), "--baseline", "mean"]) == 2
