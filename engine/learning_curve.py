@@ -226,6 +226,9 @@ def add_parser(sub: argparse._SubParsersAction, name: str) -> None:
     p.add_argument("--data", help="dataset file (overrides data.path)")
     p.add_argument("--baseline", default="combined",
                    help="a handcrafted baseline of 'cv --baselines' (default: combined)")
+    p.add_argument("--network", action="store_true",
+                   help="the config's network (seed train.seed) instead of --baseline: one "
+                        "training per fold, size and repeat, so this takes hours on KIMORE")
     p.add_argument("--sizes", default="1,2,4,8,16,32,64",
                    help="numbers of training people per fold, comma separated; sizes above "
                         "a fold's training people become the full fold (default: %(default)s)")
@@ -256,7 +259,7 @@ def _cmd(args: argparse.Namespace) -> int:
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
         binary = cfg.data.dataset == "uiprmd"
         make_baseline(args.baseline, binary)  # an unknown name fails here, before any work
-        if args.baseline in ("mean", "posequality"):
+        if not args.network and args.baseline in ("mean", "posequality"):
             raise CurveError(f"--baseline {args.baseline}: use a handcrafted ridge / logistic "
                              "model (ridge, angles, control, segments, combined, select)")
         folds = args.folds or cfg.eval.folds
@@ -264,7 +267,14 @@ def _cmd(args: argparse.Namespace) -> int:
         movements = list(cfg.data.movements) or sorted({s.movement for s in samples})
         items = prepare_items(samples, WindowSpec.from_config(cfg.data), movements,
                               fault_names(samples), progress=True)
-        model = lambda: make_baseline(args.baseline, binary, cfg.data.fps)  # noqa: E731
+        if args.network:
+            from engine.evaluate import DeepPredictor
+
+            model = lambda: DeepPredictor(cfg, movements, log=lambda *a: None)  # noqa: E731
+            name = f"{cfg.name} network, seed {cfg.train.seed}"
+        else:
+            model = lambda: make_baseline(args.baseline, binary, cfg.data.fps)  # noqa: E731
+            name = make_baseline(args.baseline, binary).name
         mean = None if binary else (lambda: make_baseline("mean"))
         rows = learning_curve(items, model, binary=binary, sizes=sizes, repeats=args.repeats,
                               folds=folds, seed=cfg.eval.seed,
@@ -275,14 +285,13 @@ def _cmd(args: argparse.Namespace) -> int:
     except (ConfigError, DatasetError, TrainError, SplitError, CurveError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    title = (f"{cfg.data.dataset}: {make_baseline(args.baseline, binary).name}, "
-             f"{folds}-fold subject-disjoint")
+    title = f"{cfg.data.dataset}: {name}, {folds}-fold subject-disjoint"
     print(format_curve(rows, binary, title))
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         (out / "results.json").write_text(json.dumps(
-            {"config": args.config, "baseline": args.baseline, "folds": folds,
+            {"config": args.config, "model": name, "folds": folds,
              "repeats": args.repeats, "rows": rows}, indent=1))
         png = plot_curve(rows, binary, out / "learning_curve.png", title, args.target)
         print(f"wrote {out / 'results.json'} and {png}")

@@ -131,3 +131,24 @@ def test_cli_writes_table_json_and_plot(tmp_path, capsys):
     assert "nope" in capsys.readouterr().err
     assert main(["learning-curve", "--config", str(cfg), "--baseline", "mean"]) == 2
     assert "handcrafted" in capsys.readouterr().err
+
+
+def test_cli_network_curve_trains_the_config_s_network_per_subset(tmp_path, capsys):
+    from engine.cli import main
+    from tests.test_train import _fake_kimore
+
+    data = _fake_kimore(tmp_path / "k.npz", n_subjects=6)
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"name: tiny\ndata: {{dataset: kimore, path: {data}, window: 16, fps: 15.0}}\n"
+                   "model: {channels: [4, 4, 8, 8, 8, 8], attention_dim: 4, local_dim: 4, "
+                   "joint_dim: 8, stage_hidden: 4, num_movements: -1}\n"
+                   "train: {epochs: 1, batch_size: 4, progress: false, num_threads: 1}\n"
+                   "eval: {folds: 3}\n")
+    out = tmp_path / "lc"
+    assert main(["learning-curve", "--config", str(cfg), "--network", "--sizes", "2,99",
+                 "--repeats", "1", "--out", str(out)]) == 0
+    assert "tiny network, seed 0" in capsys.readouterr().out
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["model"] == "tiny network, seed 0"
+    assert [r["n"] for r in saved["rows"]] == [2, "all"]
+    assert all(np.isfinite(r["mae"]["mean"]) for r in saved["rows"])
