@@ -207,7 +207,9 @@ def plot_curve(rows: list[dict], binary: bool, path: Path, title: str = "",
         ax.set_xlabel("training people per fold")
         ax.set_title(label, fontsize=10)
         ax.grid(alpha=0.3)
-    np.atleast_1d(axes)[0].legend(fontsize=8)
+    for i, ax in enumerate(np.atleast_1d(axes)):
+        if i == 0 or any(lab.startswith("target") for lab in ax.get_legend_handles_labels()[1]):
+            ax.legend(fontsize=8)
     if title:
         fig.suptitle(title, fontsize=11)
     fig.tight_layout()

@@ -8,6 +8,7 @@
     python -m engine.results_tables fuse runs/cv_x_fused runs/cv_x_seeds runs/cv_x_ridge [KIND]   # KIND: a key of engine.evaluate.FUSIONS
     python -m engine.results_tables compare RUN_A "METHOD A" RUN_B "METHOD B" ["MOVEMENT"]
     python -m engine.results_tables plot-kimore OUT.png RUN_FOLDER ...
+    python -m engine.results_tables group-mean RUN_FOLDER   # KIMORE: a reference that knows the group
 
 Each argument after the dataset is a ``cv --out`` folder (its ``results.json``). For KIMORE the
 table adds each method's MAE as a multiple of the training-mean predictor's MAE on the same
@@ -46,6 +47,13 @@ as a multiple of the training-mean predictor's (target line at 0.75) and the Spe
 within the exercise (target 0.6 on average). The methods are every method of the runs given (a
 method in several runs is taken from the last, as in the tables), except the training mean
 itself, which must be among them.
+
+``group-mean RUN`` is a reference, not a method: for each KIMORE unit of RUN's training-mean
+predictions, the mean score of the same exercise among the *training* folds' people of the same
+diagnostic group (the subject id's prefix: E, NE, B, P, S; the whole training fold's mean if
+none), and its MAE per exercise as a multiple of the training mean's. It knows what no model
+is given (who is a patient, and of what), so it shows how much of an exercise's label is the
+group, and what a model that recognized the group perfectly from the movement would reach.
 """
 
 from __future__ import annotations
@@ -322,6 +330,33 @@ def plot_kimore(out: str, results: dict[str, dict]) -> dict[str, list[float]]:
     return ratios
 
 
+def group_of(subject: str) -> str:
+    """KIMORE's diagnostic group from a subject id (``NE_ID4`` -> ``NE``)."""
+    if "_ID" not in subject:
+        raise ValueError(f"subject {subject!r}: not a KIMORE id (GROUP_IDn), no group in it")
+    return subject.rsplit("_ID", 1)[0]
+
+
+def group_mean(folder: str) -> dict[str, dict[str, float]]:
+    """Per exercise: the MAE of the training mean and of the group-mean reference (see the
+    module docstring), and their ratio; from RUN's ``training mean`` predictions."""
+    pred = _predictions(folder, "training mean")
+    y, move, fold = pred["y"], pred["movement"], pred["fold"]
+    group = np.array([group_of(str(s)) for s in pred["subject"]])
+    ref = np.empty(len(y))
+    for i in range(len(y)):
+        train = (move == move[i]) & (fold != fold[i])
+        same = train & (group == group[i])
+        ref[i] = y[same].mean() if same.any() else y[train].mean()
+    out = {}
+    for m in sorted(set(move.tolist())):
+        sel = move == m
+        base = float(np.abs(pred["pred"][sel] - y[sel]).mean())
+        err = float(np.abs(ref[sel] - y[sel]).mean())
+        out[m] = {"mean_mae": base, "group_mae": err, "ratio": err / base if base else float("nan")}
+    return out
+
+
 def _headline(res: dict) -> str:
     pooled = res["all"]
     return (f"mean AUC {pooled['auc']:.3f}" if "auc" in pooled
@@ -333,7 +368,7 @@ def main(argv: list[str]) -> int:
         print(__doc__.strip())
         return 0
     kinds = ("kimore", "uiprmd", "uiprmd-within", "ablation", "average", "fuse", "compare",
-             "plot-kimore")
+             "plot-kimore", "group-mean")
     if len(argv) < 2 or argv[0] not in kinds:
         print(f"usage: python -m engine.results_tables {{{','.join(kinds)}}} RUN_FOLDER ...",
               file=sys.stderr)
@@ -380,6 +415,17 @@ def main(argv: list[str]) -> int:
         return 0
     if kind == "uiprmd-within":
         print(uiprmd_within(folders))
+        return 0
+    if kind == "group-mean":
+        try:
+            res = group_mean(folders[0])
+        except (OSError, ValueError, KeyError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print("| exercise | training mean MAE | group mean MAE (knows the group) | × mean |")
+        print("|---|---|---|---|")
+        for m, r in res.items():
+            print(f"| {m} | {r['mean_mae']:.2f} | {r['group_mae']:.2f} | {r['ratio']:.2f} |")
         return 0
     if kind == "plot-kimore":
         if len(folders) < 2:

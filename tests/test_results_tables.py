@@ -266,3 +266,26 @@ def test_plot_kimore_draws_the_mae_ratio_and_needs_the_mean_predictor(tmp_path, 
     # without the training mean there is no 1.0 to divide by: a clear error, no plot
     assert results_tables.main(["plot-kimore", str(tmp_path / "x.png"), run]) == 2
     assert "training mean" in capsys.readouterr().err and not (tmp_path / "x.png").exists()
+
+
+def test_group_mean_reference_uses_only_training_folds_of_the_same_group(tmp_path, capsys):
+    import numpy as np
+
+    # two groups far apart; within each, scores vary a little; folds alternate
+    subject = [f"{g}_ID{i}" for g in ("E", "S") for i in range(4)]
+    y = np.array([90.0, 94.0, 92.0, 96.0, 40.0, 44.0, 42.0, 46.0])
+    fold = np.array([0, 1, 0, 1, 0, 1, 0, 1])
+    run = _many(tmp_path / "run", "training mean", np.full(8, 68.0), y, subject, ["lift"] * 8,
+                fold=fold)
+    res = results_tables.group_mean(run)["lift"]
+    # E_ID0 and E_ID2 (fold 0) get the mean of E_ID1 and E_ID3 (fold 1), 95: errors 5 and 3;
+    # fold 1 gets 91: errors 3 and 5; the S group likewise
+    assert res["group_mae"] == pytest.approx(4.0)
+    assert res["mean_mae"] == pytest.approx(np.abs(y - 68).mean())
+    assert res["ratio"] == pytest.approx(4.0 / np.abs(y - 68).mean())
+    assert results_tables.main(["group-mean", run]) == 0
+    assert "| lift |" in capsys.readouterr().out
+    other = _many(tmp_path / "other", "training mean", np.zeros(2), [0.0, 100.0], ["1", "2"],
+                  ["squat"] * 2)
+    assert results_tables.main(["group-mean", other]) == 2
+    assert "not a KIMORE id" in capsys.readouterr().err
