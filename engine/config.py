@@ -130,6 +130,9 @@ class TrainConfig:
     mining: MiningConfig = field(default_factory=MiningConfig)
     curriculum: CurriculumConfig = field(default_factory=CurriculumConfig)
     progress: bool = True
+    # a checkpoint whose weights start the network wherever a parameter's name and shape match
+    # (transfer, e.g. from a network trained on simulated students); "" = from scratch
+    init_from: str = ""
 
 
 @dataclass

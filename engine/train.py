@@ -319,6 +319,32 @@ class BestEpoch:
         return model.eval()
 
 
+def transfer_weights(model: KineScoreNet, path: str | Path) -> tuple[int, list[str]]:
+    """Copy into ``model`` every parameter and buffer of the checkpoint at ``path`` whose name
+    and shape match (``train.init_from``); the rest keep their fresh values. Returns the
+    number of tensors copied and the names kept fresh (e.g. the movement embedding of a
+    network trained on other movements). The score head's bias is then reset to the new
+    data's mean by the caller, as for a fresh network. A bundle (several networks) or an
+    unreadable file is a :class:`TrainError` naming the file."""
+    from engine.model.checkpoint import CheckpointError, load_checkpoint
+
+    try:
+        ck = load_checkpoint(path)
+    except CheckpointError as exc:
+        raise TrainError(f"train.init_from: {exc}") from None
+    if not isinstance(ck.model, KineScoreNet):
+        raise TrainError(f"train.init_from: {path} holds a bundle of several networks; "
+                         "give a checkpoint of one network")
+    source = ck.model.state_dict()
+    target = model.state_dict()
+    same = {k: v for k, v in source.items() if k in target and target[k].shape == v.shape}
+    if not same:
+        raise TrainError(f"train.init_from: {path}: no parameter matches this network's "
+                         "names and shapes (a different model section?)")
+    model.load_state_dict(same, strict=False)
+    return len(same), sorted(k for k in target if k not in same)
+
+
 def train_model(samples, cfg: ExperimentConfig, *, val_samples=None, out_dir: str | Path | None = None,
                 items: list[Item] | None = None, val_items: list[Item] | None = None,
                 movements: list[str] | None = None, faults: list[str] | None = None,
@@ -356,6 +382,11 @@ def train_model(samples, cfg: ExperimentConfig, *, val_samples=None, out_dir: st
         model = init_model
     else:
         model = KineScoreNet(cfg.model)
+        if t_cfg.init_from:
+            loaded, skipped = transfer_weights(model, t_cfg.init_from)
+            log(f"train.init_from {t_cfg.init_from}: {loaded} tensors loaded, "
+                f"{len(skipped)} kept fresh ({', '.join(skipped[:6])}"
+                f"{', ...' if len(skipped) > 6 else ''})")
         model.head.set_score_prior(float(np.mean([it.score for it in items])))
     opt = torch.optim.AdamW(model.parameters(), lr=t_cfg.lr, weight_decay=t_cfg.weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(

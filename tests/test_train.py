@@ -459,3 +459,35 @@ def test_face_align_travels_with_the_checkpoint(tmp_path):
     old = {k: v for k, v in WindowSpec(24, 15.0, face_align=True).to_dict().items()
            if k != "face_align"}
     assert WindowSpec.from_dict(old).face_align is False
+
+
+def test_init_from_starts_a_network_from_another_s_matching_weights(trained, tmp_path):
+    """train.init_from: parameters whose name and shape match are copied (transfer); others,
+    like the movement embedding of a network trained on other movements, stay fresh."""
+    from dataclasses import replace
+
+    from engine.model.network import KineScoreNet
+    from engine.train import TrainError, resolve_config, transfer_weights
+
+    res, _, samples = trained
+    source = load_checkpoint(res.checkpoint).model.state_dict()
+    three = ("sit_ups", "free_throw", "standing_long_jump")
+    cfg = quick_config(epochs=1)
+    net = KineScoreNet(resolve_config(cfg, list(three), []).model)
+    loaded, fresh = transfer_weights(net, res.checkpoint)
+    state = net.state_dict()
+    assert loaded > 10 and "backbone.movement_embed.weight" in fresh  # 3 movements against 2
+    copied = [k for k in state if k not in fresh]
+    assert all(torch.equal(state[k], source[k]) for k in copied)
+    assert not torch.equal(state["backbone.movement_embed.weight"][:2],
+                           source["backbone.movement_embed.weight"])
+    # training from it: the log names what was loaded, and the first epoch starts lower than
+    # from scratch (the source network already learned this rule)
+    logged = []
+    warm = train_model(samples, replace(cfg, train=replace(cfg.train, init_from=str(res.checkpoint))),
+                       log=logged.append)
+    cold = train_model(samples, cfg, log=lambda *a: None)
+    assert any("tensors loaded" in str(line) for line in logged)
+    assert warm.history[0]["loss_total"] < cold.history[0]["loss_total"]
+    with pytest.raises(TrainError, match="train.init_from"):
+        transfer_weights(net, tmp_path / "missing.pt")
