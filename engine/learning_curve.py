@@ -235,6 +235,9 @@ def add_parser(sub: argparse._SubParsersAction, name: str) -> None:
                    help="numbers of training people per fold, comma separated; sizes above "
                         "a fold's training people become the full fold (default: %(default)s)")
     p.add_argument("--repeats", type=int, default=3, help="random subsets per size")
+    p.add_argument("--train-seed", type=int, default=None,
+                   help="with --network: override train.seed (the subsets and folds stay those "
+                        "of eval.seed)")
     p.add_argument("--folds", type=int, default=None, help="override eval.folds")
     p.add_argument("--seen", action="store_true",
                    help="add the reference with the test people's other sequences in training")
@@ -258,6 +261,8 @@ def _cmd(args: argparse.Namespace) -> int:
         cfg = load_config(args.config)
         if args.data:
             cfg = replace(cfg, data=replace(cfg.data, path=args.data))
+        if args.train_seed is not None:
+            cfg = replace(cfg, train=replace(cfg.train, seed=args.train_seed))
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
         binary = cfg.data.dataset == "uiprmd"
         make_baseline(args.baseline, binary)  # an unknown name fails here, before any work

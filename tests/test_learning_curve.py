@@ -152,3 +152,9 @@ def test_cli_network_curve_trains_the_config_s_network_per_subset(tmp_path, caps
     assert saved["model"] == "tiny network, seed 0"
     assert [r["n"] for r in saved["rows"]] == [2, "all"]
     assert all(np.isfinite(r["mae"]["mean"]) for r in saved["rows"])
+    # another training seed: the same subsets, another network
+    assert main(["learning-curve", "--config", str(cfg), "--network", "--sizes", "2",
+                 "--repeats", "1", "--train-seed", "3", "--out", str(tmp_path / "s3")]) == 0
+    other = json.loads((tmp_path / "s3" / "results.json").read_text())
+    assert other["model"] == "tiny network, seed 3"
+    assert other["rows"][0]["mae"]["mean"] != saved["rows"][0]["mae"]["mean"]
