@@ -367,22 +367,44 @@ def add_cv(sub: argparse._SubParsersAction, name: str) -> None:
                        "model (and optionally its ablations and the baselines) on one dataset. A "
                        "config with a bundle section trains all its networks in every fold and "
                        "adds the fused row of its handcrafted model.")
-    p.add_argument("--config", required=True, help="experiment YAML")
-    p.add_argument("--data", help="dataset file (overrides data.path)")
+    add_run_options(p, seed_help="override train.seed (the folds stay those of eval.seed): "
+                    "run one seed per core, then average the runs with "
+                    "'python -m engine.results_tables average'")
     p.add_argument("--ablations", default="", help="e.g. ABCDEF: also run these variants")
     p.add_argument("--baselines", default="", help="comma list: mean,ridge,angles,control,"
                    "segments,combined,select,posequality,stgcn or 'all'; with the model, each "
                    "handcrafted one (ridge .. select) also adds its fused row (the mean of the "
                    "network's and the baseline's score)")
     p.add_argument("--no-model", action="store_true", help="skip the full model")
+    p.add_argument("--out", default=None, help="folder for predictions and metrics JSON")
+    p.set_defaults(func=_cv_cmd)
+
+
+def add_run_options(p: argparse.ArgumentParser, seed_help: str) -> None:
+    """The options of a run over subject-disjoint folds (``cv``, ``learning-curve``):
+    ``--config``, ``--data``, ``--folds``, ``--train-seed``; :func:`run_config` applies them."""
+    p.add_argument("--config", required=True, help="experiment YAML")
+    p.add_argument("--data", help="dataset file (overrides data.path)")
     p.add_argument("--folds", type=int, default=None,
                    help="override eval.folds (e.g. the number of subjects: leave one subject out)")
-    p.add_argument("--out", default=None, help="folder for predictions and metrics JSON")
-    p.add_argument("--train-seed", type=int, default=None,
-                   help="override train.seed (the folds stay those of eval.seed): run one "
-                        "seed per core, then average the runs with "
-                        "'python -m engine.results_tables average'")
-    p.set_defaults(func=_cv_cmd)
+    p.add_argument("--train-seed", type=int, default=None, help=seed_help)
+
+
+def run_config(args: argparse.Namespace):
+    """The config of :func:`add_run_options`' ``--config`` with ``--data``, ``--folds`` and
+    ``--train-seed`` applied; fewer than 2 folds is a ``ValueError``."""
+    from engine.config import load_config
+
+    cfg = load_config(args.config)
+    if args.data:
+        cfg = replace(cfg, data=replace(cfg.data, path=args.data))
+    if args.folds is not None:
+        if args.folds < 2:
+            raise ValueError(f"--folds {args.folds}: need at least 2 folds")
+        cfg = replace(cfg, eval=replace(cfg.eval, folds=args.folds))
+    if args.train_seed is not None:
+        cfg = replace(cfg, train=replace(cfg.train, seed=args.train_seed))
+    return cfg
 
 
 def prediction_file(folder: str | Path, method: str) -> Path:
@@ -444,19 +466,27 @@ def align_units(model: dict, other: dict, where: str = "other run") -> dict:
     return aligned
 
 
+def cv_items(cfg, samples) -> tuple[list[str], list, list[str]]:
+    """What a cross-validation of ``samples`` runs on: the movements (``data.movements`` or all
+    in the data), the prepared items and each sample's group (KIMORE's, for the folds'
+    stratification). Shared by ``cv`` and ``learning-curve`` so both see the same units."""
+    from engine.train import fault_names, prepare_items
+
+    movements = list(cfg.data.movements) or sorted({s.movement for s in samples})
+    items = prepare_items(samples, WindowSpec.from_config(cfg.data), movements,
+                          fault_names(samples), progress=True)
+    return movements, items, [s.group or "" for s in samples]
+
+
 def run_cv(cfg, samples, *, ablations: str = "", baselines: list[str] = (), model: bool = True,
            out: Path | None = None, log=print) -> dict[str, dict]:
     from engine.baselines import make_baseline, stgcn_config
     from engine.config import ABLATION_NAMES, with_ablation
-    from engine.train import fault_names, prepare_items
 
     binary = cfg.data.dataset == "uiprmd"
     if model and cfg.bundle.fuse != "none" and cfg.bundle.fuse not in baselines:
         baselines = [*baselines, cfg.bundle.fuse]  # the bundle's fused score is its fused row
-    movements = list(cfg.data.movements) or sorted({s.movement for s in samples})
-    spec = WindowSpec.from_config(cfg.data)
-    items = prepare_items(samples, spec, movements, fault_names(samples), progress=True)
-    groups = [s.group or "" for s in samples]
+    movements, items, groups = cv_items(cfg, samples)
     results: dict[str, dict] = {}
     variants: list[tuple[str, object]] = []
     if model:
@@ -499,20 +529,12 @@ def run_cv(cfg, samples, *, ablations: str = "", baselines: list[str] = (), mode
 
 
 def _cv_cmd(args: argparse.Namespace) -> int:
-    from engine.config import ConfigError, load_config
+    from engine.config import ConfigError
     from engine.datasets import DatasetError
     from engine.train import TrainError, load_samples
 
     try:
-        cfg = load_config(args.config)
-        if args.data:
-            cfg = replace(cfg, data=replace(cfg.data, path=args.data))
-        if args.folds is not None:
-            if args.folds < 2:
-                raise ValueError(f"--folds {args.folds}: need at least 2 folds")
-            cfg = replace(cfg, eval=replace(cfg.eval, folds=args.folds))
-        if args.train_seed is not None:
-            cfg = replace(cfg, train=replace(cfg.train, seed=args.train_seed))
+        cfg = run_config(args)
         samples = load_samples(cfg.data.dataset, cfg.data.path)
         bl = [b.strip() for b in args.baselines.split(",") if b.strip()]
         if bl == ["all"]:

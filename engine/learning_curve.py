@@ -222,10 +222,12 @@ def plot_curve(rows: list[dict], binary: bool, path: Path, title: str = "",
 
 # --------------------------------------------------------------------------- CLI
 def add_parser(sub: argparse._SubParsersAction, name: str) -> None:
+    from engine.evaluate import add_run_options
+
     p = sub.add_parser(name, help="accuracy of a handcrafted model against the number of "
                        "training people (subject-disjoint)", description=__doc__.split("\n\n")[0])
-    p.add_argument("--config", required=True, help="experiment YAML (data and eval sections)")
-    p.add_argument("--data", help="dataset file (overrides data.path)")
+    add_run_options(p, seed_help="with --network: override train.seed (the subsets and folds "
+                    "stay those of eval.seed)")
     p.add_argument("--baseline", default="combined",
                    help="a handcrafted baseline of 'cv --baselines' (default: combined)")
     p.add_argument("--network", action="store_true",
@@ -235,10 +237,6 @@ def add_parser(sub: argparse._SubParsersAction, name: str) -> None:
                    help="numbers of training people per fold, comma separated; sizes above "
                         "a fold's training people become the full fold (default: %(default)s)")
     p.add_argument("--repeats", type=int, default=3, help="random subsets per size")
-    p.add_argument("--train-seed", type=int, default=None,
-                   help="with --network: override train.seed (the subsets and folds stay those "
-                        "of eval.seed)")
-    p.add_argument("--folds", type=int, default=None, help="override eval.folds")
     p.add_argument("--seen", action="store_true",
                    help="add the reference with the test people's other sequences in training")
     p.add_argument("--target", type=float, default=None,
@@ -248,32 +246,24 @@ def add_parser(sub: argparse._SubParsersAction, name: str) -> None:
 
 
 def _cmd(args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
     from engine.baselines import make_baseline
-    from engine.config import ConfigError, load_config
+    from engine.config import ConfigError
     from engine.datasets import DatasetError
-    from engine.model.windowing import WindowSpec
+    from engine.evaluate import cv_items, run_config
     from engine.splits import SplitError
-    from engine.train import TrainError, fault_names, load_samples, prepare_items
+    from engine.train import TrainError, load_samples
 
     try:
-        cfg = load_config(args.config)
-        if args.data:
-            cfg = replace(cfg, data=replace(cfg.data, path=args.data))
-        if args.train_seed is not None:
-            cfg = replace(cfg, train=replace(cfg.train, seed=args.train_seed))
+        cfg = run_config(args)
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
         binary = cfg.data.dataset == "uiprmd"
         make_baseline(args.baseline, binary)  # an unknown name fails here, before any work
         if not args.network and args.baseline in ("mean", "posequality"):
             raise CurveError(f"--baseline {args.baseline}: use a handcrafted ridge / logistic "
                              "model (ridge, angles, control, segments, combined, select)")
-        folds = args.folds or cfg.eval.folds
+        folds = cfg.eval.folds
         samples = load_samples(cfg.data.dataset, cfg.data.path)
-        movements = list(cfg.data.movements) or sorted({s.movement for s in samples})
-        items = prepare_items(samples, WindowSpec.from_config(cfg.data), movements,
-                              fault_names(samples), progress=True)
+        movements, items, groups = cv_items(cfg, samples)
         if args.network:
             from engine.evaluate import DeepPredictor
 
@@ -284,8 +274,7 @@ def _cmd(args: argparse.Namespace) -> int:
             name = make_baseline(args.baseline, binary).name
         mean = None if binary else (lambda: make_baseline("mean"))
         rows = learning_curve(items, model, binary=binary, sizes=sizes, repeats=args.repeats,
-                              folds=folds, seed=cfg.eval.seed,
-                              groups=[s.group or "" for s in samples], make_mean=mean)
+                              folds=folds, seed=cfg.eval.seed, groups=groups, make_mean=mean)
         if args.seen:
             rows.append(seen_reference(items, model, binary=binary, folds=folds,
                                        seed=cfg.eval.seed, make_mean=mean))
